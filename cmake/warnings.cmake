@@ -1,0 +1,10 @@
+# Warnings as an INTERFACE target: our own targets link it, third-party code
+# (CLI11, nlohmann/json, httplib headers) is included as SYSTEM and stays quiet.
+add_library(callctl_warnings INTERFACE)
+target_compile_options(callctl_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wconversion -Wnull-dereference -Wformat=2
+  -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(callctl_warnings INTERFACE -Wduplicated-cond -Wlogical-op)
+endif()

@@ -1,0 +1,178 @@
+// HTTP for callctl: typed requests and responses, one retry policy, a client
+// that sends one request or a bounded concurrent batch over reused connections.
+// Transport failures (TransportError) and HTTP statuses (Response::status) stay
+// apart here; api/ turns them into Errors, and main() into exit codes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "callctl/error.hpp"
+
+namespace callctl::http {
+
+enum class Method { get, post, put, del };
+std::string_view to_string(Method m);
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+// A value that must never reach a screen or a log. `env_name` is the shell
+// variable that stands in for it in --dry-run output (e.g. CALLCTL_TOKEN).
+struct Secret {
+    std::string value;
+    std::string env_name;
+};
+
+// Who may replay a request after a failure (../shared/cli.md, "Retries").
+enum class Replay {
+    idempotent,  // GET, DELETE, state-setting GraphQL mutations
+    unsafe,      // POST /tokens, /e911ids, /rtc/createCall: only when surely unprocessed
+};
+
+struct Request {
+    Method method = Method::get;
+    std::string url;
+    std::vector<Header> headers;  // Content-Type, Authorization, ...
+    std::string body;
+    Replay replay = Replay::idempotent;
+    std::vector<Secret> secrets;  // values in url/headers/body to redact
+};
+
+struct Response {
+    long status = 0;
+    std::vector<Header> headers;  // of the final response, names as sent
+    std::string body;
+    std::chrono::milliseconds elapsed{0};
+    int attempts = 1;
+
+    // First header with that name, compared case-insensitively.
+    std::optional<std::string_view> header(std::string_view name) const;
+};
+
+enum class TransportFailure {
+    refused,       // nothing listening: certainly not processed
+    resolve,       // host name did not resolve
+    timeout,       // connect or total time limit
+    tls,           // handshake or certificate problem
+    send,          // failed while sending: may have been processed
+    receive,       // connection dropped while receiving: may have been processed
+    bad_url,       // malformed or unsupported URL
+    interrupted,   // SIGINT arrived (see interrupt.hpp)
+    dry_run,       // --dry-run: recorded, not sent
+    other,
+};
+
+struct TransportError {
+    TransportFailure kind = TransportFailure::other;
+    std::string message;  // curl's words, secrets already redacted
+    int curl_code = 0;
+};
+
+using Outcome = Expected<Response, TransportError>;
+
+// Maps a transport error to the user-facing Error (exit 4, or 130 when
+// interrupted). `what` names the action, e.g. "GET http://127.0.0.1:8080/config".
+Error to_error(const TransportError& e, std::string_view what);
+
+// ---------------------------------------------------------------- retries
+
+struct RetryPolicy {
+    int max_retries = 2;                                       // --retries
+    std::chrono::milliseconds base_delay{250};                 // first backoff
+    std::chrono::milliseconds max_delay{8000};                 // backoff ceiling
+    std::chrono::milliseconds retry_after_cap{30000};          // Retry-After ceiling
+};
+
+// What happened on one attempt, as the policy needs to see it.
+struct AttemptResult {
+    std::optional<TransportFailure> failure;  // set when no response arrived
+    long status = 0;                           // else the HTTP status
+    std::optional<std::string> retry_after;    // raw Retry-After header, if any
+};
+
+// Parses Retry-After (delta-seconds or an HTTP-date relative to `now`).
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// nullopt: do not retry. Else: wait this long, then retry. `attempt` counts
+// from 1 (the attempt that just failed). Jitter comes from `rng`, so tests
+// can make it deterministic.
+std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, Replay replay, int attempt,
+                                                     const AttemptResult& result, std::mt19937_64& rng);
+
+// ---------------------------------------------------------------- redaction
+
+// Replaces every secret's value with "***" (for -v and error messages).
+std::string redact(std::string_view text, const std::vector<Secret>& secrets);
+// A header value as -v may show it: Authorization, Cookie, *token*, *key*,
+// *secret*, *password* are redacted whatever their value.
+std::string redact_header_value(std::string_view name, std::string_view value);
+// A JSON body with the values of token/password/key/secret/code-like keys
+// replaced by "***" (non-JSON text passes through `redact` only).
+std::string redact_body(std::string_view body, const std::vector<Secret>& secrets);
+
+// The request as a runnable `curl` command line (for --dry-run). Secrets
+// become "$ENV_NAME" shell references; the rest is single-quoted.
+std::string to_curl_command(const Request& request, bool insecure = false, std::string_view cacert = {});
+
+// ---------------------------------------------------------------- client
+
+struct ClientOptions {
+    std::chrono::milliseconds timeout{30000};          // --timeout
+    std::chrono::milliseconds connect_timeout{10000};  // --connect-timeout
+    RetryPolicy retry;
+    std::string cacert;        // --cacert
+    bool insecure = false;     // -k
+    std::string user_agent;    // defaults to "callctl/<version>"
+    bool dry_run = false;      // record curl command lines, send nothing
+    // -v: one call per line of request/response summary, secrets already
+    // redacted. The library never prints; the CLI decides where this goes.
+    std::function<void(std::string_view)> log;
+    std::optional<std::uint64_t> jitter_seed;  // tests: deterministic jitter
+};
+
+class Client {
+public:
+    explicit Client(ClientOptions options);
+    ~Client();
+    Client(Client&&) noexcept;
+    Client& operator=(Client&&) noexcept;
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // One request, with the retry policy applied. HTTP error statuses are a
+    // Response, not an error.
+    Outcome send(const Request& request);
+
+    // Many requests, at most `parallel` in flight, connections reused, each
+    // retried on its own. `on_done(index, outcome)` is called on this thread
+    // as each finishes (completion order); returns when all are done.
+    void send_all(const std::vector<Request>& requests, int parallel,
+                  const std::function<void(std::size_t, Outcome)>& on_done);
+
+    // --dry-run: the curl command lines recorded so far, in request order.
+    const std::vector<std::string>& dry_run_commands() const;
+
+    const ClientOptions& options() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Builds base + path + "?k=v&..." with each query value percent-encoded.
+std::string join_url(std::string_view base, std::string_view path,
+                     const std::vector<std::pair<std::string, std::string>>& query = {});
+std::string percent_encode(std::string_view text);
+
+}  // namespace callctl::http
