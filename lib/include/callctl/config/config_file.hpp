@@ -1,0 +1,68 @@
+// config.json: named profiles, so nobody edits JSON by hand (`callctl profile`).
+//
+//   {"current_profile": "default",
+//    "profiles": {"default": {"token_url": "...", "rest_url": "...",
+//                             "graphql_url": "...", "output": "table",
+//                             "timeout": 30, "connect_timeout": 10, "retries": 2,
+//                             "cacert": "/path/ca.pem",
+//                             "graphql": {"AnswerIncomingCall": "mutation ..."}}}}
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "callctl/error.hpp"
+
+namespace callctl::config {
+
+// The keys `profile set` accepts, with what each holds. GraphQL documents are
+// set as "graphql.<OperationName>".
+struct ProfileKey {
+    std::string_view name;
+    std::string_view kind;  // "url", "string", "seconds", "count", "output", "path", "document"
+    std::string_view help;
+};
+const std::vector<ProfileKey>& profile_keys();
+
+class ConfigFile {
+public:
+    // A missing file is an empty config; a malformed one is bad_input naming
+    // the file, line and column.
+    static Result<ConfigFile> load(const std::filesystem::path& path);
+
+    const std::filesystem::path& path() const { return path_; }
+    bool exists() const { return exists_; }
+
+    std::optional<std::string> current_profile() const;
+    void set_current_profile(std::string_view name);
+
+    std::vector<std::string> profile_names() const;
+    bool has_profile(std::string_view name) const;
+    // The profile's object ({} when absent).
+    nlohmann::json profile(std::string_view name) const;
+
+    // Validates key and value (URLs must be http(s), numbers numbers, ...).
+    Status set(std::string_view profile, std::string_view key, std::string_view value);
+    bool unset(std::string_view profile, std::string_view key);
+    bool remove_profile(std::string_view profile);
+
+    // Atomic write (temp + rename).
+    Status save() const;
+
+private:
+    std::filesystem::path path_;
+    bool exists_ = false;
+    nlohmann::json root_ = nlohmann::json::object();
+};
+
+// Text of a JSON parse error as "FILE:LINE:COLUMN: message".
+std::string describe_json_error(const std::filesystem::path& path, std::string_view text, std::size_t byte_offset,
+                                std::string_view message);
+
+}  // namespace callctl::config

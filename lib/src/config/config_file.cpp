@@ -1,0 +1,198 @@
+#include "callctl/config/config_file.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "callctl/util/fs.hpp"
+#include "callctl/util/strings.hpp"
+
+namespace callctl::config {
+
+using nlohmann::json;
+
+const std::vector<ProfileKey>& profile_keys() {
+    static const std::vector<ProfileKey> keys = {
+        {"token_url", "url", "base URL of the token endpoint"},
+        {"rest_url", "url", "base URL of the REST call API"},
+        {"graphql_url", "url", "full URL of the GraphQL endpoint"},
+        {"output", "output", "auto, json, ndjson or table"},
+        {"timeout", "seconds", "per-request time limit"},
+        {"connect_timeout", "seconds", "connection time limit"},
+        {"retries", "count", "retries of a failed request"},
+        {"cacert", "path", "CA bundle to trust for TLS"},
+        {"graphql.<Operation>", "document", "replacement GraphQL document (text, or @FILE to read one)"},
+    };
+    return keys;
+}
+
+std::string describe_json_error(const std::filesystem::path& path, std::string_view text, std::size_t byte_offset,
+                                std::string_view message) {
+    // nlohmann reports the byte after the offending one; count lines up to it.
+    const std::size_t end = std::min(byte_offset, text.size());
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i + 1 < end; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return fmt::format("{}:{}:{}: {}", path.string(), line, column, message);
+}
+
+namespace {
+
+// nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1, column 2: ";
+// keep only the part after the last ": " that names the problem.
+std::string short_parse_message(const std::string& what) {
+    const auto pos = what.find("syntax error");
+    return pos == std::string::npos ? what : what.substr(pos);
+}
+
+bool is_http_url(std::string_view value) {
+    return util::starts_with(value, "http://") || util::starts_with(value, "https://");
+}
+
+}  // namespace
+
+Result<ConfigFile> ConfigFile::load(const std::filesystem::path& path) {
+    ConfigFile file;
+    file.path_ = path;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return file;
+    auto text = util::read_file(path.string());
+    if (!text) return text.error();
+    file.exists_ = true;
+    if (util::trim(*text).empty()) return file;
+    try {
+        file.root_ = json::parse(*text);
+    } catch (const json::parse_error& e) {
+        return make_error(ExitCode::bad_input,
+                          "malformed config: " + describe_json_error(path, *text, e.byte, short_parse_message(e.what())),
+                          "fix the file, or inspect it with `callctl profile show`");
+    }
+    if (!file.root_.is_object()) {
+        return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: expected a JSON object", path.string()));
+    }
+    if (file.root_.contains("profiles") && !file.root_["profiles"].is_object()) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("malformed config: {}: \"profiles\" must be an object", path.string()));
+    }
+    if (file.root_.contains("current_profile") && !file.root_["current_profile"].is_string()) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("malformed config: {}: \"current_profile\" must be a string", path.string()));
+    }
+    if (file.root_.contains("profiles")) {
+        for (const auto& [name, profile] : file.root_["profiles"].items()) {
+            if (!profile.is_object()) {
+                return make_error(ExitCode::bad_input,
+                                  fmt::format("malformed config: {}: profile \"{}\" must be an object", path.string(), name));
+            }
+        }
+    }
+    return file;
+}
+
+std::optional<std::string> ConfigFile::current_profile() const {
+    if (root_.contains("current_profile")) return root_["current_profile"].get<std::string>();
+    return std::nullopt;
+}
+
+void ConfigFile::set_current_profile(std::string_view name) { root_["current_profile"] = std::string(name); }
+
+std::vector<std::string> ConfigFile::profile_names() const {
+    std::vector<std::string> names;
+    if (root_.contains("profiles")) {
+        for (const auto& [name, value] : root_["profiles"].items()) names.push_back(name);
+    }
+    return names;
+}
+
+bool ConfigFile::has_profile(std::string_view name) const {
+    return root_.contains("profiles") && root_["profiles"].contains(std::string(name));
+}
+
+json ConfigFile::profile(std::string_view name) const {
+    if (!has_profile(name)) return json::object();
+    return root_["profiles"][std::string(name)];
+}
+
+Status ConfigFile::set(std::string_view profile, std::string_view key, std::string_view value) {
+    json& target = root_["profiles"][std::string(profile)];
+    if (!target.is_object()) target = json::object();
+
+    if (util::starts_with(key, "graphql.")) {
+        const std::string operation(key.substr(8));
+        if (operation.empty()) return make_error(ExitCode::usage, "graphql key needs an operation name: graphql.<Operation>");
+        std::string document(value);
+        if (util::starts_with(value, "@")) {
+            auto text = util::read_file(std::string(value.substr(1)));
+            if (!text) return text.error();
+            document = std::move(*text);
+        }
+        target["graphql"][operation] = document;
+        return {};
+    }
+
+    const std::string key_text(key);
+    if (key == "token_url" || key == "rest_url" || key == "graphql_url") {
+        if (!is_http_url(value)) {
+            return make_error(ExitCode::usage, fmt::format("{} must be an http:// or https:// URL, got '{}'", key, value));
+        }
+        target[key_text] = std::string(value);
+    } else if (key == "output") {
+        const std::string format = util::to_lower(value);
+        if (format != "auto" && format != "json" && format != "ndjson" && format != "table") {
+            return make_error(ExitCode::usage, fmt::format("output must be auto, json, ndjson or table, got '{}'", value));
+        }
+        target[key_text] = format;
+    } else if (key == "timeout" || key == "connect_timeout") {
+        char* end = nullptr;
+        const std::string text(value);
+        const double seconds = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !(seconds > 0)) {
+            return make_error(ExitCode::usage, fmt::format("{} must be a positive number of seconds, got '{}'", key, value));
+        }
+        target[key_text] = seconds;
+    } else if (key == "retries") {
+        char* end = nullptr;
+        const std::string text(value);
+        const long count = std::strtol(text.c_str(), &end, 10);
+        if (text.empty() || *end != '\0' || count < 0 || count > 10) {
+            return make_error(ExitCode::usage, fmt::format("retries must be a whole number from 0 to 10, got '{}'", value));
+        }
+        target[key_text] = count;
+    } else if (key == "cacert") {
+        target[key_text] = std::string(value);
+    } else {
+        return make_error(ExitCode::usage, fmt::format("unknown profile key '{}'", key),
+                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "
+                          "graphql.<Operation>");
+    }
+    return {};
+}
+
+bool ConfigFile::unset(std::string_view profile, std::string_view key) {
+    if (!has_profile(profile)) return false;
+    json& target = root_["profiles"][std::string(profile)];
+    if (util::starts_with(key, "graphql.")) {
+        if (!target.contains("graphql")) return false;
+        return target["graphql"].erase(std::string(key.substr(8))) > 0;
+    }
+    return target.erase(std::string(key)) > 0;
+}
+
+bool ConfigFile::remove_profile(std::string_view profile) {
+    if (!has_profile(profile)) return false;
+    root_["profiles"].erase(std::string(profile));
+    if (current_profile() == profile) root_.erase("current_profile");
+    return true;
+}
+
+Status ConfigFile::save() const { return util::write_file_atomic(path_, root_.dump(2) + "\n", 0600); }
+
+}  // namespace callctl::config
