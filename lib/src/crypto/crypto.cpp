@@ -1,0 +1,325 @@
+#include "callctl/crypto/crypto.hpp"
+
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "callctl/util/strings.hpp"
+
+namespace callctl::crypto {
+
+namespace {
+
+// ---------------------------------------------------------------- base64
+
+constexpr char std_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// Decoding table: 0..63 a sextet, the markers below for everything else.
+constexpr std::uint8_t b64_invalid = 0xFF;
+constexpr std::uint8_t b64_space = 0xFE;
+constexpr std::uint8_t b64_pad = 0xFD;
+
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+    std::array<std::uint8_t, 256> table{};
+    for (auto& entry : table) entry = b64_invalid;
+    for (std::uint8_t i = 0; i < 64; ++i) {
+        table[static_cast<unsigned char>(std_alphabet[i])] = i;
+        table[static_cast<unsigned char>(url_alphabet[i])] = i;
+    }
+    for (const char c : {' ', '\t', '\n', '\r', '\f', '\v'}) table[static_cast<unsigned char>(c)] = b64_space;
+    table[static_cast<unsigned char>('=')] = b64_pad;
+    return table;
+}
+constexpr auto b64_decode_table = make_decode_table();
+
+Error base64_error(std::string_view what, std::size_t offset) {
+    return make_error(ExitCode::bad_input, fmt::format("invalid base64: {} at offset {}", what, offset));
+}
+
+// ---------------------------------------------------------------- hex
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// ---------------------------------------------------------------- EVP
+
+struct CipherCtxDeleter {
+    void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+struct CipherDeleter {
+    void operator()(EVP_CIPHER* cipher) const { EVP_CIPHER_free(cipher); }
+};
+
+// Fetched once: EVP_aes_256_cbc() makes OpenSSL 3 look the provider up again on
+// every init, which is measurable on the decode-push --stream hot path.
+const EVP_CIPHER* aes256cbc() {
+    static const std::unique_ptr<EVP_CIPHER, CipherDeleter> cipher(EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr));
+    return cipher ? cipher.get() : EVP_aes_256_cbc();
+}
+
+// One context per thread, re-initialised per message: allocation is the
+// dominant cost for the ~100-byte intercom blobs.
+EVP_CIPHER_CTX* thread_cipher_ctx() {
+    thread_local CipherCtx ctx(EVP_CIPHER_CTX_new());
+    return ctx.get();
+}
+
+const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+unsigned char* bytes_of(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+
+Status check_key_iv(std::string_view key, std::string_view iv) {
+    if (key.size() != aes_key_size) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("AES-256 key must be {} bytes, got {} bytes", aes_key_size, key.size()));
+    }
+    if (iv.size() != aes_block_size) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("AES-CBC IV must be {} bytes, got {} bytes", aes_block_size, iv.size()));
+    }
+    return {};
+}
+
+Error wrong_key() { return make_error(ExitCode::push_crypto, "wrong key or corrupted payload"); }
+
+// Runs one whole message through the cipher. Returns false on any EVP
+// failure (for decryption: bad padding) after wiping the partial output.
+bool run_cipher(bool encrypt, std::string_view key, std::string_view iv, std::string_view input, Padding padding,
+                std::string& out) {
+    if (input.size() > static_cast<std::size_t>(INT_MAX) - aes_block_size) return false;
+    EVP_CIPHER_CTX* ctx = thread_cipher_ctx();
+    if (ctx == nullptr) return false;
+    if (EVP_CipherInit_ex2(ctx, aes256cbc(), bytes_of(key), bytes_of(iv), encrypt ? 1 : 0, nullptr) != 1) return false;
+    EVP_CIPHER_CTX_set_padding(ctx, padding == Padding::pkcs7 ? 1 : 0);
+    out.resize(input.size() + aes_block_size);
+    int written = 0;
+    int final_written = 0;
+    const bool ok = EVP_CipherUpdate(ctx, bytes_of(out), &written, bytes_of(input), static_cast<int>(input.size())) == 1 &&
+                    EVP_CipherFinal_ex(ctx, bytes_of(out) + written, &final_written) == 1;
+    if (!ok) {
+        OPENSSL_cleanse(out.data(), out.size());
+        out.clear();
+        return false;
+    }
+    out.resize(static_cast<std::size_t>(written) + static_cast<std::size_t>(final_written));
+    return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- encodings
+
+std::string base64_encode(std::string_view bytes, Base64Alphabet alphabet, bool pad) {
+    const char* table = alphabet == Base64Alphabet::url ? url_alphabet : std_alphabet;
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    const auto* in = bytes_of(bytes);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const std::uint32_t n = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+        out += table[(n >> 18) & 63];
+        out += table[(n >> 12) & 63];
+        out += table[(n >> 6) & 63];
+        out += table[n & 63];
+    }
+    const std::size_t rest = bytes.size() - i;
+    if (rest > 0) {
+        std::uint32_t n = std::uint32_t{in[i]} << 16;
+        if (rest == 2) n |= std::uint32_t{in[i + 1]} << 8;
+        out += table[(n >> 18) & 63];
+        out += table[(n >> 12) & 63];
+        if (rest == 2) out += table[(n >> 6) & 63];
+        if (pad) out.append(rest == 1 ? 2 : 1, '=');
+    }
+    return out;
+}
+
+Result<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() / 4 * 3 + 3);
+    std::uint32_t acc = 0;
+    std::size_t sextets = 0;  // data characters seen
+    std::size_t pads = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const std::uint8_t v = b64_decode_table[static_cast<unsigned char>(text[i])];
+        if (v < 64) {
+            if (pads > 0) return base64_error("data after padding", i);
+            acc = (acc << 6) | v;
+            if (++sextets % 4 == 0) {
+                out += static_cast<char>((acc >> 16) & 0xFF);
+                out += static_cast<char>((acc >> 8) & 0xFF);
+                out += static_cast<char>(acc & 0xFF);
+                acc = 0;
+            }
+        } else if (v == b64_space) {
+            continue;
+        } else if (v == b64_pad) {
+            // Padding only completes a final group of 2 or 3 characters.
+            const std::size_t partial = sextets % 4;
+            if (partial < 2 || partial + pads >= 4) return base64_error("misplaced '='", i);
+            ++pads;
+        } else {
+            return base64_error("unexpected character", i);
+        }
+    }
+    const std::size_t partial = sextets % 4;
+    if (partial == 1) return base64_error("truncated input", text.size());
+    if (pads > 0 && partial + pads != 4) return base64_error("incomplete padding", text.size());
+    if (partial == 2) {
+        out += static_cast<char>((acc >> 4) & 0xFF);
+    } else if (partial == 3) {
+        out += static_cast<char>((acc >> 10) & 0xFF);
+        out += static_cast<char>((acc >> 2) & 0xFF);
+    }
+    return out;
+}
+
+std::string hex_encode(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+Result<std::string> hex_decode(std::string_view text) {
+    if (text.size() % 2 != 0) return make_error(ExitCode::bad_input, "invalid hex: odd number of digits");
+    std::string out;
+    out.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        const int hi = hex_value(text[i]);
+        const int lo = hex_value(text[i + 1]);
+        if (hi < 0 || lo < 0) {
+            return make_error(ExitCode::bad_input, fmt::format("invalid hex: not a hex digit at offset {}", hi < 0 ? i : i + 1));
+        }
+        out += static_cast<char>((hi << 4) | lo);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- randomness
+
+std::string random_bytes(std::size_t count) {
+    std::string out(count, '\0');
+    if (count > 0 && RAND_bytes(bytes_of(out), static_cast<int>(count)) != 1) std::abort();
+    return out;
+}
+
+// ---------------------------------------------------------------- AES-256-CBC
+
+Result<std::string> aes256cbc_encrypt(std::string_view key, std::string_view iv, std::string_view plaintext,
+                                      Padding padding) {
+    if (auto ok = check_key_iv(key, iv); !ok) return std::move(ok).error();
+    if (padding == Padding::none && plaintext.size() % aes_block_size != 0) {
+        return make_error(ExitCode::bad_input, fmt::format("without padding the plaintext must be a multiple of {} bytes, got {}",
+                                                           aes_block_size, plaintext.size()));
+    }
+    std::string out;
+    if (!run_cipher(true, key, iv, plaintext, padding, out)) return make_error(ExitCode::internal, "AES-256-CBC encryption failed");
+    return out;
+}
+
+Result<std::string> aes256cbc_decrypt(std::string_view key, std::string_view iv, std::string_view ciphertext,
+                                      Padding padding) {
+    if (auto ok = check_key_iv(key, iv); !ok) return std::move(ok).error();
+    if (ciphertext.size() % aes_block_size != 0 || (padding == Padding::pkcs7 && ciphertext.empty())) return wrong_key();
+    std::string out;
+    if (!run_cipher(false, key, iv, ciphertext, padding, out)) return wrong_key();
+    return out;
+}
+
+std::string seal(std::string_view key, std::string_view plaintext) {
+    if (key.size() != aes_key_size) std::abort();  // documented precondition
+    const std::string iv = random_bytes(aes_block_size);
+    std::string ciphertext;
+    if (!run_cipher(true, key, iv, plaintext, Padding::pkcs7, ciphertext)) std::abort();
+    std::string blob;
+    blob.reserve(iv.size() + ciphertext.size());
+    blob += iv;
+    blob += ciphertext;
+    return base64_encode(blob);
+}
+
+Result<std::string> open(std::string_view key, std::string_view sealed_base64, Padding padding) {
+    if (key.size() != aes_key_size) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("push key must be 32 bytes (64 hex digits or base64), got {} bytes", key.size()));
+    }
+    auto blob = base64_decode(sealed_base64);
+    if (!blob) return make_error(ExitCode::push_crypto, std::move(blob).error().message);
+    const std::string_view bytes = *blob;
+    const std::size_t min_size = aes_block_size + (padding == Padding::pkcs7 ? aes_block_size : 0);
+    if (bytes.size() < min_size) {
+        return make_error(ExitCode::push_crypto,
+                          fmt::format("encrypted value too short: {} bytes, need at least {} (IV + one block)", bytes.size(),
+                                      aes_block_size * 2));
+    }
+    if ((bytes.size() - aes_block_size) % aes_block_size != 0) {
+        return make_error(ExitCode::push_crypto,
+                          fmt::format("encrypted value is not IV + whole {}-byte blocks ({} bytes): truncated or corrupted",
+                                      aes_block_size, bytes.size()));
+    }
+    return aes256cbc_decrypt(key, bytes.substr(0, aes_block_size), bytes.substr(aes_block_size), padding);
+}
+
+Result<std::string> parse_key(std::string_view text) {
+    const std::string_view trimmed = util::trim(text);
+    if (trimmed.empty()) return make_error(ExitCode::bad_input, "push key is empty");
+    const auto wrong_size = [](std::size_t n) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("push key must be 32 bytes (64 hex digits or base64), got {} bytes", n));
+    };
+    bool all_hex = true;
+    for (const char c : trimmed) all_hex = all_hex && hex_value(c) >= 0;
+    // Hex digits are also base64 characters, so an even run of hex digits is
+    // read as hex; base64 of 32 bytes is 43 characters (+ '='), never even hex.
+    if (all_hex && trimmed.size() % 2 == 0) {
+        if (trimmed.size() != aes_key_size * 2) return wrong_size(trimmed.size() / 2);
+        return hex_decode(trimmed);
+    }
+    auto decoded = base64_decode(trimmed);
+    if (!decoded) return make_error(ExitCode::bad_input, "push key is neither 64 hex digits nor base64");
+    if (decoded->size() != aes_key_size) {
+        const std::size_t n = decoded->size();
+        OPENSSL_cleanse(decoded->data(), decoded->size());
+        return wrong_size(n);
+    }
+    return decoded;
+}
+
+// ---------------------------------------------------------------- MACs
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    std::string out(EVP_MAX_MD_SIZE, '\0');
+    unsigned int length = 0;
+    // HMAC() is the one-shot API that OpenSSL 3 keeps undeprecated.
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes_of(data), data.size(), bytes_of(out),
+             &length) == nullptr) {
+        std::abort();  // only on allocation failure; a wrong MAC must never be returned
+    }
+    out.resize(length);
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace callctl::crypto
