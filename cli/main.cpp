@@ -1,8 +1,4 @@
-#include <cstdio>
+// A shim: everything lives in app.cpp and the library, so tests can link it.
+#include "app.hpp"
 
-#include "callctl/version.hpp"
-
-int main() {
-    std::printf("callctl %s\n", callctl::version().data());
-    return 0;
-}
+int main(int argc, char** argv) { return callctl::cli::run(argc, argv); }

@@ -3,7 +3,7 @@
 add_library(callctl_warnings INTERFACE)
 target_compile_options(callctl_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wconversion -Wnull-dereference -Wformat=2
+  -Woverloaded-virtual -Wconversion -Wformat=2
   -Wimplicit-fallthrough)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(callctl_warnings INTERFACE -Wduplicated-cond -Wlogical-op)

@@ -73,7 +73,7 @@ Result<ConfigFile> ConfigFile::load(const std::filesystem::path& path) {
     } catch (const json::parse_error& e) {
         return make_error(ExitCode::bad_input,
                           "malformed config: " + describe_json_error(path, *text, e.byte, short_parse_message(e.what())),
-                          "fix the file, or inspect it with `callctl profile show`");
+                          "fix the JSON at that position, or move the file aside to start afresh");
     }
     if (!file.root_.is_object()) {
         return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: expected a JSON object", path.string()));
@@ -102,7 +102,11 @@ std::optional<std::string> ConfigFile::current_profile() const {
     return std::nullopt;
 }
 
-void ConfigFile::set_current_profile(std::string_view name) { root_["current_profile"] = std::string(name); }
+void ConfigFile::set_current_profile(std::string_view name) {
+    root_["current_profile"] = std::string(name);
+    json& profile = root_["profiles"][std::string(name)];
+    if (!profile.is_object()) profile = json::object();
+}
 
 std::vector<std::string> ConfigFile::profile_names() const {
     std::vector<std::string> names;

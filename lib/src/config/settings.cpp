@@ -118,40 +118,34 @@ std::optional<std::string> layered(const std::optional<std::string>& flag, const
 
 }  // namespace
 
+std::filesystem::path config_path(const Flags& flags, const Environment& env) {
+    if (flags.config) return *flags.config;
+    if (auto path = env_value(env, "CALLCTL_CONFIG")) return *path;
+    return default_config_path(env);
+}
+
+ProfileChoice choose_profile(const Flags& flags, const Environment& env, const ConfigFile& config) {
+    if (flags.profile) return {*flags.profile, Source::flag};
+    if (auto name = env_value(env, "CALLCTL_PROFILE")) return {*name, Source::environment};
+    if (auto current = config.current_profile()) return {*current, Source::profile};
+    return {"default", Source::default_value};
+}
+
 Result<Settings> resolve(const Flags& flags, const Environment& env) {
     Settings settings;
 
-    if (flags.config) {
-        settings.config_path = *flags.config;
-    } else if (auto path = env_value(env, "CALLCTL_CONFIG")) {
-        settings.config_path = *path;
-    } else {
-        settings.config_path = default_config_path(env);
-    }
+    settings.config_path = config_path(flags, env);
     settings.credentials_path = settings.config_path.parent_path() / "credentials.json";
 
     auto config = ConfigFile::load(settings.config_path);
     if (!config) return config.error();
 
-    if (flags.profile) {
-        settings.profile = *flags.profile;
-        settings.profile_source = Source::flag;
-    } else if (auto name = env_value(env, "CALLCTL_PROFILE")) {
-        settings.profile = *name;
-        settings.profile_source = Source::environment;
-    } else if (auto current = config->current_profile()) {
-        settings.profile = *current;
-        settings.profile_source = Source::profile;
-    } else {
-        settings.profile = "default";
-    }
-    // Naming a profile that does not exist is a typo worth stopping for; the
-    // implicit "default" may be absent (everything can come from flags/env).
-    if (settings.profile_source != Source::default_value && config->exists() && !config->has_profile(settings.profile) &&
-        !config->profile_names().empty()) {
-        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", settings.profile, settings.config_path.string()),
-                          "list them with `callctl profile list`");
-    }
+    const ProfileChoice choice = choose_profile(flags, env, *config);
+    settings.profile = choice.name;
+    settings.profile_source = choice.source;
+    // Naming a profile that does not exist is likely a typo; backend commands
+    // refuse to run with it (Context::session), `profile set` creates it.
+    settings.profile_missing = settings.profile_source != Source::default_value && !config->has_profile(settings.profile);
     const json profile = config->profile(settings.profile);
 
     Source source = Source::none;

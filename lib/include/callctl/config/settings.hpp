@@ -52,6 +52,7 @@ std::string_view to_string(Source source);
 struct Settings {
     std::string profile;
     Source profile_source = Source::default_value;
+    bool profile_missing = false;  // named explicitly but not in the config file
     std::filesystem::path config_path;
     std::filesystem::path credentials_path;
 
@@ -85,6 +86,18 @@ struct Settings {
 // $CALLCTL_CONFIG is applied by resolve(); this is the fallback location:
 // $XDG_CONFIG_HOME/callctl/config.json, else ~/.config/callctl/config.json.
 std::filesystem::path default_config_path(const Environment& env);
+
+class ConfigFile;
+
+// --config > $CALLCTL_CONFIG > default_config_path().
+std::filesystem::path config_path(const Flags& flags, const Environment& env);
+
+// --profile > $CALLCTL_PROFILE > the config's current_profile > "default".
+struct ProfileChoice {
+    std::string name;
+    Source source = Source::default_value;
+};
+ProfileChoice choose_profile(const Flags& flags, const Environment& env, const ConfigFile& config);
 
 // Loads the config file (a missing file is an empty config), then resolves.
 // Reads --token-file (or stdin for "-") when given.

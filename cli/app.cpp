@@ -1,0 +1,220 @@
+#include "app.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "callctl/util/interrupt.hpp"
+#include "callctl/version.hpp"
+
+namespace callctl::cli {
+
+// ------------------------------------------------------------------ Context
+
+Context::Context(config::Environment env) : env_(std::move(env)) {}
+
+Result<const config::Settings*> Context::settings() {
+    if (!settings_) {
+        auto resolved = config::resolve(flags, env_);
+        if (!resolved) return resolved.error();
+        settings_ = std::move(*resolved);
+        terminal_ = output::detect_terminal(settings_->no_color, env_);
+    }
+    return &*settings_;
+}
+
+Result<api::Session*> Context::session() {
+    if (!session_) {
+        auto resolved = settings();
+        if (!resolved) return resolved.error();
+        const config::Settings& s = **resolved;
+        if (s.profile_missing) {
+            return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", s.profile, s.config_path.string()),
+                              "list them with `callctl profile list`, or create it with `callctl --profile " + s.profile +
+                                  " profile set KEY VALUE`");
+        }
+
+        http::ClientOptions options;
+        options.timeout = s.timeout;
+        options.connect_timeout = s.connect_timeout;
+        options.retry.max_retries = s.retries;
+        options.cacert = s.cacert;
+        options.insecure = s.insecure;
+        options.dry_run = s.dry_run;
+        if (s.verbose) {
+            options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
+        }
+        client_ = std::make_unique<http::Client>(std::move(options));
+        session_ = std::make_unique<api::Session>(s, *client_, [this](std::string_view text) { verbose(text); });
+    }
+    return session_.get();
+}
+
+Printer& Context::out() {
+    if (!printer_) {
+        // Before settings resolve (or when they failed) print JSON, plainly.
+        const auto format = settings_ ? settings_->output : config::OutputFormat::auto_detect;
+        const bool quiet = settings_ && settings_->quiet;
+        const bool enabled = !(settings_ && settings_->dry_run);
+        printer_ = std::make_unique<Printer>(format, terminal_, quiet, enabled);
+    }
+    return *printer_;
+}
+
+void Context::warn(std::string_view text) const {
+    if (settings_ && settings_->quiet) return;
+    std::fprintf(stderr, "callctl: warning: %.*s\n", static_cast<int>(text.size()), text.data());
+}
+
+void Context::verbose(std::string_view text) const {
+    if (!settings_ || !settings_->verbose) return;
+    std::fprintf(stderr, "* %.*s\n", static_cast<int>(text.size()), text.data());
+}
+
+void on_run(CLI::App& command, Context& context, std::function<Status(Context&)> action) {
+    command.callback([&context, action = std::move(action)] { context.action = action; });
+}
+
+// ------------------------------------------------------------------ options
+
+namespace {
+
+// Global options live on the root app; `fallthrough` lets them follow the
+// subcommand too (`callctl call-log ID -o json`).
+struct GlobalOptions {
+    std::string profile, config, token_url, rest_url, graphql_url, token, token_file, output, cacert;
+    double timeout = 30, connect_timeout = 10;
+    int retries = 2;
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& g, config::Flags& flags) {
+    const char* group = "Global options";
+    app.add_option("--profile", g.profile, "Profile in the config file [env: CALLCTL_PROFILE] (default: default)")
+        ->group(group);
+    app.add_option("--config", g.config, "Config file [env: CALLCTL_CONFIG]")->group(group);
+    app.add_option("--token-url", g.token_url, "Base URL of the token endpoint [env: CALLCTL_TOKEN_URL]")->group(group);
+    app.add_option("--rest-url", g.rest_url, "Base URL of the REST call API [env: CALLCTL_REST_URL]")->group(group);
+    app.add_option("--graphql-url", g.graphql_url, "Full URL of the GraphQL endpoint [env: CALLCTL_GRAPHQL_URL]")
+        ->group(group);
+    app.add_option("--token", g.token, "Bearer token (prefer --token-file or CALLCTL_TOKEN: argv is visible to others)")
+        ->group(group);
+    app.add_option("--token-file", g.token_file, "Read the bearer token from FILE ('-' = stdin) [env: CALLCTL_TOKEN]")
+        ->group(group);
+    app.add_option("-o,--output", g.output, "auto|json|ndjson|table; auto: table on a terminal, else JSON [env: CALLCTL_OUTPUT]")
+        ->group(group);
+    app.add_option("--timeout", g.timeout, "Per-request time limit in seconds (default 30)")->group(group);
+    app.add_option("--connect-timeout", g.connect_timeout, "Connection time limit in seconds (default 10)")->group(group);
+    app.add_option("--retries", g.retries, "Retries of a failed request (default 2)")->group(group);
+    app.add_option("--cacert", g.cacert, "Trust this CA bundle for TLS")->group(group);
+    app.add_flag("-k,--insecure", flags.insecure, "Skip TLS certificate verification")->group(group);
+    app.add_flag("-v,--verbose", flags.verbose, "Request/response summary on stderr, secrets redacted")->group(group);
+    app.add_flag("-q,--quiet", flags.quiet, "Nothing on stdout but the result")->group(group);
+    app.add_flag("--dry-run", flags.dry_run, "Print the equivalent curl command line(s), send nothing")->group(group);
+    app.add_flag("--no-color", flags.no_color, "No colour [env: NO_COLOR]")->group(group);
+}
+
+// Copies what was given on the command line into Flags (unset stays unset,
+// so that environment and profile can fill it).
+void collect_flags(const CLI::App& app, const GlobalOptions& g, config::Flags& flags) {
+    auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
+    if (given("--profile")) flags.profile = g.profile;
+    if (given("--config")) flags.config = g.config;
+    if (given("--token-url")) flags.token_url = g.token_url;
+    if (given("--rest-url")) flags.rest_url = g.rest_url;
+    if (given("--graphql-url")) flags.graphql_url = g.graphql_url;
+    if (given("--token")) flags.token = g.token;
+    if (given("--token-file")) flags.token_file = g.token_file;
+    if (given("--output")) flags.output = g.output;
+    if (given("--timeout")) flags.timeout = g.timeout;
+    if (given("--connect-timeout")) flags.connect_timeout = g.connect_timeout;
+    if (given("--retries")) flags.retries = g.retries;
+    if (given("--cacert")) flags.cacert = g.cacert;
+}
+
+bool stderr_color(const config::Environment& env) {
+    if (env("NO_COLOR")) return false;
+    if (env("CLICOLOR_FORCE").value_or("0") != "0") return true;
+    return ::isatty(STDERR_FILENO) == 1 && env("TERM").value_or("") != "dumb";
+}
+
+void print_error(const Error& error, bool color) {
+    const char* label = color ? "\x1b[1;31merror:\x1b[0m" : "error:";
+    std::fprintf(stderr, "callctl: %s %s\n", label, error.message.c_str());
+    if (!error.hint.empty()) std::fprintf(stderr, "callctl: hint: %s\n", error.hint.c_str());
+}
+
+void build_app(CLI::App& app, Context& context) {
+    app.set_version_flag("--version", fmt::format("callctl {}", version()));
+    app.fallthrough();
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 ok, 1 internal, 2 usage, 3 bad input, 4 network/TLS/timeout, 5 auth, 6 HTTP 4xx,\n"
+               "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 130 interrupted.\n"
+               "See callctl(1).");
+
+    register_profile(app, context);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ run
+
+int run(int argc, char** argv) {
+    util::install_interrupt_handler();
+    Context context(config::process_environment());
+
+    CLI::App app{"callctl: call control from the command line (tokens, E911, REST calls, intercom GraphQL, push payloads)",
+                 "callctl"};
+    GlobalOptions globals;
+    add_global_options(app, globals, context.flags);
+    build_app(app, context);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), stderr_color(context.env()));
+        return to_int(ExitCode::usage);
+    }
+    collect_flags(app, globals, context.flags);
+
+    Status status;
+    try {
+        if (auto settings = context.settings(); !settings) {
+            status = settings.error();
+        } else if (context.action) {
+            status = context.action(context);
+        }
+    } catch (const std::exception& e) {
+        // Exceptions are not part of the library's contract; one that escapes
+        // is a bug, reported as such rather than as a crash.
+        status = make_error(ExitCode::internal, fmt::format("internal error: {}", e.what()),
+                            "this is a bug in callctl; please report it with the command you ran");
+    }
+    context.out().flush();
+
+    const bool dry_run = context.flags.dry_run;
+    if (dry_run && context.client() != nullptr) {
+        for (const auto& command : context.client()->dry_run_commands()) std::printf("%s\n", command.c_str());
+        std::fflush(stdout);
+    }
+    if (!status) {
+        const Error& error = status.error();
+        if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
+        if (util::interrupted() && error.code != ExitCode::interrupted) {
+            print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
+            return to_int(ExitCode::interrupted);
+        }
+        print_error(error, stderr_color(context.env()));
+        return to_int(error.code);
+    }
+    if (util::interrupted()) {
+        print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
+        return to_int(ExitCode::interrupted);
+    }
+    return to_int(context.recorded_exit_code());
+}
+
+}  // namespace callctl::cli

@@ -1,0 +1,212 @@
+// callctl profile list|show|set|unset|use|delete: named profiles in
+// config.json, so nobody edits JSON by hand.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "callctl/config/config_file.hpp"
+#include "callctl/config/credentials.hpp"
+#include "callctl/output/table.hpp"
+
+namespace callctl::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct ProfileOptions {
+    std::string name;
+    std::string key;
+    std::string value;
+    bool create = false;
+};
+
+// Profile commands work on the config file itself, so they take the profile
+// name without insisting that it exists yet (`profile set` creates it).
+struct ConfigTarget {
+    config::ConfigFile file;
+    config::ProfileChoice choice;
+};
+
+Result<ConfigTarget> open_config(Context& context) {
+    auto file = config::ConfigFile::load(config::config_path(context.flags, context.env()));
+    if (!file) return file.error();
+    config::ProfileChoice choice = config::choose_profile(context.flags, context.env(), *file);
+    return ConfigTarget{std::move(*file), std::move(choice)};
+}
+
+std::string text_or_dash(const json& object, const char* key) {
+    if (object.contains(key) && !object[key].is_null()) return object[key].is_string() ? object[key].get<std::string>() : object[key].dump();
+    return "-";
+}
+
+Status run_list(Context& context) {
+    auto target = open_config(context);
+    if (!target) return target.error();
+    const auto current = target->file.current_profile().value_or("default");
+    json list = json::array();
+    for (const auto& name : target->file.profile_names()) {
+        json profile = target->file.profile(name);
+        list.push_back({{"name", name},
+                        {"current", name == current},
+                        {"token_url", profile.value("token_url", "")},
+                        {"rest_url", profile.value("rest_url", "")},
+                        {"graphql_url", profile.value("graphql_url", "")}});
+    }
+    Printer& out = context.out();
+    out.result(list, [&] {
+        if (list.empty()) {
+            return fmt::format("no profiles in {}\n(create one with `callctl profile set token_url URL`)\n",
+                               target->file.path().string());
+        }
+        output::Table table({"", "PROFILE", "TOKEN URL", "REST URL", "GRAPHQL URL"});
+        for (const auto& row : list) {
+            table.add_row({row["current"].get<bool>() ? "*" : "", row["name"].get<std::string>(), text_or_dash(row, "token_url"),
+                           text_or_dash(row, "rest_url"), text_or_dash(row, "graphql_url")});
+        }
+        table.set_keep(1);
+        return table.render(out.width(), out.style());
+    });
+    return {};
+}
+
+Status run_show(const ProfileOptions& options, Context& context) {
+    if (!options.name.empty()) context.flags.profile = options.name;
+    auto settings = config::resolve(context.flags, context.env());
+    if (!settings) return settings.error();
+    auto store = config::CredentialStore::load(settings->credentials_path);
+    if (!store) return store.error();
+    const auto token = store->get(settings->profile);
+
+    json documents = json::array();
+    for (const auto& [operation, document] : settings->graphql_documents) documents.push_back(operation);
+    auto setting = [&](const std::string& value, config::Source source) {
+        return json{{"value", value.empty() ? json() : json(value)}, {"source", config::to_string(source)}};
+    };
+    const json shown = {
+        {"profile", settings->profile},
+        {"profile_source", config::to_string(settings->profile_source)},
+        {"config_file", settings->config_path.string()},
+        {"credentials_file", settings->credentials_path.string()},
+        {"token_url", setting(settings->token_url, settings->url_sources.at("token_url"))},
+        {"rest_url", setting(settings->rest_url, settings->url_sources.at("rest_url"))},
+        {"graphql_url", setting(settings->graphql_url, settings->url_sources.at("graphql_url"))},
+        {"output", config::to_string(settings->output)},
+        {"timeout", static_cast<double>(settings->timeout.count()) / 1000.0},
+        {"connect_timeout", static_cast<double>(settings->connect_timeout.count()) / 1000.0},
+        {"retries", settings->retries},
+        {"cacert", settings->cacert.empty() ? json() : json(settings->cacert)},
+        {"graphql_documents", documents},
+        {"stored_token", token.has_value()},
+    };
+    Printer& out = context.out();
+    out.result(shown, [&] {
+        auto url = [&](const char* key) {
+            const json& entry = shown[key];
+            return entry["value"].is_null() ? std::string("-") : fmt::format("{}  ({})", entry["value"].get<std::string>(),
+                                                                             entry["source"].get<std::string>());
+        };
+        std::string documents_text;
+        for (const auto& name : documents) documents_text += (documents_text.empty() ? "" : ", ") + name.get<std::string>();
+        return output::render_fields(
+            {{"Profile", fmt::format("{}  ({})", settings->profile, config::to_string(settings->profile_source))},
+             {"Config", settings->config_path.string()},
+             {"Credentials", settings->credentials_path.string()},
+             {"Token URL", url("token_url")},
+             {"REST URL", url("rest_url")},
+             {"GraphQL URL", url("graphql_url")},
+             {"Output", std::string(config::to_string(settings->output))},
+             {"Timeouts", fmt::format("{} s, connect {} s", shown["timeout"].get<double>(), shown["connect_timeout"].get<double>())},
+             {"Retries", std::to_string(settings->retries)},
+             {"CA bundle", settings->cacert.empty() ? "system default" : settings->cacert},
+             {"GraphQL documents", documents_text.empty() ? "built-in" : documents_text},
+             {"Stored token", token ? "yes (see `callctl token show`)" : "no"}},
+            out.width(), out.style());
+    });
+    return {};
+}
+
+Status run_set(const ProfileOptions& options, Context& context) {
+    auto target = open_config(context);
+    if (!target) return target.error();
+    if (auto set = target->file.set(target->choice.name, options.key, options.value); !set) return set;
+    if (auto saved = target->file.save(); !saved) return saved;
+    if (!context.out().quiet()) {
+        context.out().result(json{{"profile", target->choice.name}, {"set", options.key}},
+                             [&] { return fmt::format("profile '{}': {} set\n", target->choice.name, options.key); });
+    }
+    return {};
+}
+
+Status run_unset(const ProfileOptions& options, Context& context) {
+    auto target = open_config(context);
+    if (!target) return target.error();
+    if (!target->file.unset(target->choice.name, options.key)) {
+        return make_error(ExitCode::usage, fmt::format("profile '{}' has no {}", target->choice.name, options.key));
+    }
+    return target->file.save();
+}
+
+Status run_use(const ProfileOptions& options, Context& context) {
+    auto target = open_config(context);
+    if (!target) return target.error();
+    if (!target->file.has_profile(options.name) && !options.create) {
+        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, target->file.path().string()),
+                          "create it with `callctl profile use --create NAME` or `callctl --profile NAME profile set KEY VALUE`");
+    }
+    target->file.set_current_profile(options.name);
+    if (auto saved = target->file.save(); !saved) return saved;
+    if (!context.out().quiet() && context.out().is_table()) context.out().line(fmt::format("now using profile '{}'", options.name));
+    return {};
+}
+
+Status run_delete(const ProfileOptions& options, Context& context) {
+    auto target = open_config(context);
+    if (!target) return target.error();
+    if (!target->file.remove_profile(options.name)) {
+        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, target->file.path().string()));
+    }
+    if (auto saved = target->file.save(); !saved) return saved;
+    // Its stored tokens go with it.
+    auto store = config::CredentialStore::load(target->file.path().parent_path() / "credentials.json");
+    if (!store) return store.error();
+    if (store->erase(options.name)) return store->save();
+    return {};
+}
+
+}  // namespace
+
+void register_profile(CLI::App& app, Context& context) {
+    CLI::App* profile = app.add_subcommand("profile", "List, show, set and switch configuration profiles");
+    profile->require_subcommand(1);
+    auto options = std::make_shared<ProfileOptions>();
+
+    CLI::App* list = profile->add_subcommand("list", "List the profiles in the config file");
+    on_run(*list, context, [](Context& c) { return run_list(c); });
+
+    CLI::App* show = profile->add_subcommand("show", "Show the effective settings of a profile, and where each came from");
+    show->add_option("name", options->name, "Profile (default: the current one)");
+    on_run(*show, context, [options](Context& c) { return run_show(*options, c); });
+
+    CLI::App* set = profile->add_subcommand("set", "Set a key of the current profile (or --profile NAME), creating it");
+    set->add_option("key", options->key, "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, "
+                                         "cacert, graphql.<Operation>")
+        ->required();
+    set->add_option("value", options->value, "The value (for graphql.<Operation>: a document, or @FILE)")->required();
+    on_run(*set, context, [options](Context& c) { return run_set(*options, c); });
+
+    CLI::App* unset = profile->add_subcommand("unset", "Remove a key from the current profile (or --profile NAME)");
+    unset->add_option("key", options->key, "The key to remove")->required();
+    on_run(*unset, context, [options](Context& c) { return run_unset(*options, c); });
+
+    CLI::App* use = profile->add_subcommand("use", "Make a profile the current one");
+    use->add_option("name", options->name, "Profile name")->required();
+    use->add_flag("--create", options->create, "Create it if it does not exist");
+    on_run(*use, context, [options](Context& c) { return run_use(*options, c); });
+
+    CLI::App* remove = profile->add_subcommand("delete", "Delete a profile and its stored credentials");
+    remove->add_option("name", options->name, "Profile name")->required();
+    on_run(*remove, context, [options](Context& c) { return run_delete(*options, c); });
+}
+
+}  // namespace callctl::cli

@@ -1,0 +1,51 @@
+#include "printer.hpp"
+
+#include "callctl/output/json.hpp"
+
+namespace callctl::cli {
+
+Printer::Printer(config::OutputFormat format, const output::Terminal& terminal, bool quiet, bool enabled)
+    : format_(output::effective_format(format, terminal)),
+      pretty_(terminal.stdout_tty),
+      quiet_(quiet),
+      enabled_(enabled),
+      style_{terminal.color},
+      width_(terminal.width) {}
+
+void Printer::write(std::string_view bytes) {
+    if (!enabled_ || bytes.empty()) return;
+    // A closed pipe (`callctl ... | head -1`) makes fwrite fail with EPIPE
+    // (SIGPIPE is ignored); there is nobody left to tell, so just stop.
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+}
+
+void Printer::json(const nlohmann::json& value) {
+    const bool pretty = pretty_ && format_ != config::OutputFormat::ndjson;
+    write(output::dump_json(value, pretty) + "\n");
+}
+
+void Printer::json(const nlohmann::ordered_json& value) {
+    const bool pretty = pretty_ && format_ != config::OutputFormat::ndjson;
+    write(output::dump_json(value, pretty) + "\n");
+}
+
+void Printer::text(std::string_view text) { write(text); }
+
+void Printer::line(std::string_view text) {
+    write(text);
+    write("\n");
+}
+
+void Printer::result(const nlohmann::json& value, const std::function<std::string()>& render_table) {
+    if (is_table() && render_table) {
+        text(render_table());
+    } else {
+        json(value);
+    }
+}
+
+void Printer::flush() {
+    if (enabled_) std::fflush(stdout);
+}
+
+}  // namespace callctl::cli
