@@ -50,9 +50,10 @@ struct Request {
 
 struct Response {
     long status = 0;
+    std::string reason;           // "Service Unavailable"; the standard phrase when the server sent none (HTTP/2)
     std::vector<Header> headers;  // of the final response, names as sent
     std::string body;
-    std::chrono::milliseconds elapsed{0};
+    std::chrono::milliseconds elapsed{0};  // from the first attempt's start to the end of the last one
     int attempts = 1;
 
     // First header with that name, compared case-insensitively.
@@ -76,12 +77,19 @@ struct TransportError {
     TransportFailure kind = TransportFailure::other;
     std::string message;  // curl's words, secrets already redacted
     int curl_code = 0;
+    // Context for to_error's one-line message: the request's URL (redacted),
+    // how long the last attempt took, and how many attempts were made.
+    std::string url;
+    std::chrono::milliseconds elapsed{0};
+    int attempts = 1;
 };
 
 using Outcome = Expected<Response, TransportError>;
 
 // Maps a transport error to the user-facing Error (exit 4, or 130 when
-// interrupted). `what` names the action, e.g. "GET http://127.0.0.1:8080/config".
+// interrupted, 0 for dry_run, 2 for a malformed URL: retrying that can never
+// help, so it must not look like a network failure to a script).
+// `what` names the action, e.g. "GET http://127.0.0.1:8080/config".
 Error to_error(const TransportError& e, std::string_view what);
 
 // ---------------------------------------------------------------- retries
@@ -105,8 +113,10 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // nullopt: do not retry. Else: wait this long, then retry. `attempt` counts
-// from 1 (the attempt that just failed). Jitter comes from `rng`, so tests
-// can make it deterministic.
+// from 1 (the attempt that just failed), so at most max_retries + 1 attempts
+// are made. Backoff is base_delay * 2^(attempt-1) capped at max_delay, with
+// "equal jitter" (half fixed, half random from `rng`, so tests can make it
+// deterministic); a parseable Retry-After replaces it, capped at retry_after_cap.
 std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, Replay replay, int attempt,
                                                      const AttemptResult& result, std::mt19937_64& rng);
 
@@ -118,12 +128,20 @@ std::string redact(std::string_view text, const std::vector<Secret>& secrets);
 // *secret*, *password* are redacted whatever their value.
 std::string redact_header_value(std::string_view name, std::string_view value);
 // A JSON body with the values of token/password/key/secret/code-like keys
-// replaced by "***" (non-JSON text passes through `redact` only).
+// replaced by "***" (also a form-encoded body's; other text passes through
+// `redact` only).
 std::string redact_body(std::string_view body, const std::vector<Secret>& secrets);
+// A URL as -v may show it: query values of secret-looking keys (token, key,
+// password, secret, code, signature, ...) and a userinfo password become "***".
+std::string redact_url(std::string_view url, const std::vector<Secret>& secrets);
+// True for names (JSON keys, query keys) whose values are secret.
+bool is_secret_name(std::string_view name);
 
 // The request as a runnable `curl` command line (for --dry-run). Secrets
-// become "$ENV_NAME" shell references; the rest is single-quoted.
-std::string to_curl_command(const Request& request, bool insecure = false, std::string_view cacert = {});
+// become "$ENV_NAME" shell references; the rest is single-quoted. A secret
+// without a usable env_name is written as *** (never its value).
+std::string to_curl_command(const Request& request, bool insecure = false, std::string_view cacert = {},
+                            std::string_view user_agent = {});
 
 // ---------------------------------------------------------------- client
 
@@ -137,6 +155,7 @@ struct ClientOptions {
     bool dry_run = false;      // record curl command lines, send nothing
     // -v: one call per line of request/response summary, secrets already
     // redacted. The library never prints; the CLI decides where this goes.
+    // Called on the thread that called send/send_all.
     std::function<void(std::string_view)> log;
     std::optional<std::uint64_t> jitter_seed;  // tests: deterministic jitter
 };
@@ -156,7 +175,10 @@ public:
 
     // Many requests, at most `parallel` in flight, connections reused, each
     // retried on its own. `on_done(index, outcome)` is called on this thread
-    // as each finishes (completion order); returns when all are done.
+    // as each finishes (completion order); returns when all are done. On
+    // Ctrl-C every unfinished request completes as TransportFailure::interrupted.
+    // An exception thrown by on_done propagates (after the transfers are
+    // detached); the library itself throws nothing.
     void send_all(const std::vector<Request>& requests, int parallel,
                   const std::function<void(std::size_t, Outcome)>& on_done);
 

@@ -1,0 +1,468 @@
+// The Client: one request or a bounded concurrent batch, both driven by one
+// curl multi loop. A single send is a batch of one, so it shares the batch's
+// connection pool, its per-request retry scheduling and its 100 ms interrupt
+// checks (a retry's back-off wait is a multi poll, not a blind sleep).
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "callctl/http/http.hpp"
+#include "callctl/util/interrupt.hpp"
+#include "callctl/util/strings.hpp"
+#include "callctl/version.hpp"
+#include "http/curl_easy.hpp"
+
+namespace callctl::http {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+std::string_view to_string(Method m) {
+    switch (m) {
+    case Method::get: return "GET";
+    case Method::post: return "POST";
+    case Method::put: return "PUT";
+    case Method::del: return "DELETE";
+    }
+    return "GET";
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+    for (const auto& h : headers) {
+        if (util::iequals(h.name, name)) return std::string_view(h.value);
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+// How long the loop may go without looking at the interrupt flag.
+constexpr milliseconds kPollSlice{100};
+// -v shows this much of a body; enough for any error message.
+constexpr std::size_t kLogBodyLimit = 2048;
+
+milliseconds since(Clock::time_point start) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+}
+
+std::string_view describe(TransportFailure failure) {
+    switch (failure) {
+    case TransportFailure::refused: return "connection refused";
+    case TransportFailure::resolve: return "host name not resolved";
+    case TransportFailure::timeout: return "timed out";
+    case TransportFailure::tls: return "TLS failure";
+    case TransportFailure::send: return "sending failed";
+    case TransportFailure::receive: return "connection dropped";
+    case TransportFailure::bad_url: return "bad URL";
+    case TransportFailure::interrupted: return "interrupted";
+    case TransportFailure::dry_run: return "dry run";
+    case TransportFailure::other: return "transfer failed";
+    }
+    return "transfer failed";
+}
+
+// "http://user:pw@127.0.0.1:9/x" -> {"127.0.0.1:9", "http://127.0.0.1:9"}.
+struct Endpoint {
+    std::string host_port;
+    std::string origin;
+};
+Endpoint endpoint_of(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return {std::string(url), std::string(url)};
+    const auto scheme = util::to_lower(url.substr(0, scheme_end));
+    const auto start = scheme_end + 3;
+    auto authority = url.substr(start, std::min(url.find_first_of("/?#", start), url.size()) - start);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    std::string host_port(authority);
+    const auto closing_bracket = authority.rfind(']');  // [::1]:8080
+    const auto colon = authority.rfind(':');
+    const bool has_port = colon != std::string_view::npos &&
+                          (closing_bracket == std::string_view::npos || colon > closing_bracket);
+    if (!has_port) host_port += scheme == "https" ? ":443" : ":80";
+    return {host_port, scheme + "://" + std::string(authority)};
+}
+
+std::string url_in(std::string_view what) {
+    const auto scheme = what.find("://");
+    if (scheme == std::string_view::npos) return std::string(what);
+    auto start = what.rfind(' ', scheme);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    const auto end = what.find(' ', scheme);
+    return std::string(what.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
+std::string format_duration(milliseconds elapsed) {
+    if (elapsed >= milliseconds{1000}) return fmt::format("{} s", (elapsed.count() + 500) / 1000);
+    return fmt::format("{} ms", elapsed.count());
+}
+
+struct Job {
+    std::size_t index = 0;
+    const Request* request = nullptr;
+    int attempts = 0;  // started so far
+    Clock::time_point first_start{};
+    Clock::time_point attempt_start{};
+    Clock::time_point not_before{};
+};
+
+// Everything that outlives one batch: the multi handle (whose connection
+// cache is what makes reuse happen), idle easy handles, the jitter source.
+struct Engine {
+    ClientOptions options;
+    detail::TransferSettings settings;
+    std::mt19937_64 rng;
+    detail::CurlMulti multi;
+    std::vector<detail::CurlEasy> idle;
+    std::vector<std::string> dry_run_commands;
+
+    explicit Engine(ClientOptions opts) : options(std::move(opts)) {
+        settings.timeout = options.timeout;
+        settings.connect_timeout = options.connect_timeout;
+        settings.cacert = options.cacert;
+        settings.insecure = options.insecure;
+        settings.user_agent = options.user_agent.empty() ? std::string(user_agent()) : options.user_agent;
+        rng.seed(options.jitter_seed ? *options.jitter_seed : std::random_device{}());
+    }
+};
+
+// One run of the multi loop over a set of requests.
+class Batch {
+public:
+    using OnDone = std::function<void(std::size_t, Outcome)>;
+
+    Batch(Engine& engine, const std::vector<Request>& requests, int parallel, const OnDone& on_done)
+        : engine_(engine),
+          on_done_(on_done),
+          parallel_(static_cast<std::size_t>(std::max(parallel, 1))),
+          remaining_(requests.size()),
+          tag_lines_(requests.size() > 1) {
+        for (std::size_t i = 0; i < requests.size(); ++i) ready_.push_back(Job{i, &requests[i]});
+    }
+
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+    // Detaches whatever is still in flight (only when on_done threw), so the
+    // multi handle never holds a handle that is about to be destroyed.
+    ~Batch() {
+        for (auto& flight : in_flight_) {
+            curl_multi_remove_handle(engine_.multi.handle(), flight.easy.handle());
+            engine_.idle.push_back(std::move(flight.easy));
+        }
+    }
+
+    void run() {
+        if (!engine_.multi.valid()) {
+            fail_all(TransportFailure::other, "cannot initialise libcurl");
+            return;
+        }
+        engine_.multi.set_max_host_connections(static_cast<long>(parallel_));
+        while (remaining_ > 0) {
+            if (util::interrupted()) {
+                fail_all(TransportFailure::interrupted, "interrupted");
+                return;
+            }
+            promote_due_retries();
+            start_ready();
+            int running = 0;
+            curl_multi_perform(engine_.multi.handle(), &running);
+            const bool progressed = collect_finished();
+            if (remaining_ == 0) break;
+            if (progressed) continue;  // capacity freed: start the next ones first
+            int numfds = 0;
+            curl_multi_poll(engine_.multi.handle(), nullptr, 0, poll_timeout_ms(), &numfds);
+        }
+    }
+
+private:
+    struct InFlight {
+        Job job;
+        detail::CurlEasy easy;
+    };
+
+    void log(const std::string& line) const {
+        if (!engine_.options.log) return;
+        engine_.options.log(line);
+    }
+    std::string tag(const Job& job) const { return tag_lines_ ? fmt::format("[#{}] ", job.index) : std::string(); }
+
+    // A body as -v shows it: redacted first (so truncation cannot cut a
+    // secret in half and show its start), then cut to kLogBodyLimit.
+    void log_body(const Job& job, char direction, std::string_view body) const {
+        if (body.empty()) return;
+        std::string text = redact_body(body, job.request->secrets);
+        const std::size_t full = text.size();
+        if (full > kLogBodyLimit) {
+            text.resize(kLogBodyLimit);
+            text += fmt::format("... ({} bytes in all)", full);
+        }
+        for (const auto& line : util::split(text, '\n')) log(fmt::format("{}{} {}", tag(job), direction, line));
+    }
+
+    void log_request(const Job& job) const {
+        if (!engine_.options.log) return;
+        const Request& request = *job.request;
+        log(fmt::format("{}> {} {}", tag(job), to_string(request.method), redact_url(request.url, request.secrets)));
+        log(fmt::format("{}> User-Agent: {}", tag(job), engine_.settings.user_agent));
+        for (const auto& header : request.headers) {
+            log(fmt::format("{}> {}: {}", tag(job), header.name,
+                            redact(redact_header_value(header.name, header.value), request.secrets)));
+        }
+        log_body(job, '>', request.body);
+    }
+
+    void log_response(const Job& job, const detail::TransferResult& result, milliseconds elapsed) const {
+        if (!engine_.options.log) return;
+        log(fmt::format("{}< {} {} ({} ms)", tag(job), result.status, result.reason, elapsed.count()));
+        for (const auto& header : result.headers) {
+            log(fmt::format("{}< {}: {}", tag(job), header.name,
+                            redact(redact_header_value(header.name, header.value), job.request->secrets)));
+        }
+        log_body(job, '<', result.body);
+    }
+
+    void promote_due_retries() {
+        const auto now = Clock::now();
+        for (auto it = delayed_.begin(); it != delayed_.end();) {
+            if (it->not_before <= now) {
+                ready_.push_front(*it);  // a retry goes before requests not yet tried
+                it = delayed_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void start_ready() {
+        while (in_flight_.size() < parallel_ && !ready_.empty()) {
+            Job job = ready_.front();
+            ready_.pop_front();
+            detail::CurlEasy easy;
+            if (!engine_.idle.empty()) {
+                easy = std::move(engine_.idle.back());
+                engine_.idle.pop_back();
+            }
+            job.attempt_start = Clock::now();
+            if (job.attempts++ == 0) job.first_start = job.attempt_start;
+            log_request(job);
+            CURLcode rc = easy.prepare(*job.request, engine_.settings);
+            if (rc == CURLE_OK && curl_multi_add_handle(engine_.multi.handle(), easy.handle()) != CURLM_OK) {
+                rc = CURLE_FAILED_INIT;
+            }
+            if (rc != CURLE_OK) {
+                complete_attempt(job, std::move(easy), rc);
+                continue;
+            }
+            in_flight_.push_back(InFlight{job, std::move(easy)});
+        }
+    }
+
+    bool collect_finished() {
+        bool any = false;
+        int queued = 0;
+        while (CURLMsg* message = curl_multi_info_read(engine_.multi.handle(), &queued)) {
+            if (message->msg != CURLMSG_DONE) continue;
+            CURL* handle = message->easy_handle;
+            const CURLcode code = message->data.result;  // `message` dies with remove_handle
+            const auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                                         [&](const InFlight& f) { return f.easy.handle() == handle; });
+            curl_multi_remove_handle(engine_.multi.handle(), handle);
+            if (it == in_flight_.end()) continue;
+            InFlight flight = std::move(*it);
+            in_flight_.erase(it);
+            complete_attempt(flight.job, std::move(flight.easy), code);
+            any = true;
+        }
+        return any;
+    }
+
+    void complete_attempt(Job job, detail::CurlEasy easy, CURLcode code) {
+        const milliseconds attempt_elapsed = since(job.attempt_start);
+        const Request& request = *job.request;
+        AttemptResult attempt;
+        std::optional<Response> response;
+        std::optional<TransportError> error;
+        if (code == CURLE_OK) {
+            detail::TransferResult result = easy.take_result();
+            log_response(job, result, attempt_elapsed);
+            response = Response{result.status, std::move(result.reason), std::move(result.headers),
+                                std::move(result.body), since(job.first_start), job.attempts};
+            attempt.status = response->status;
+            if (const auto retry_after = response->header("Retry-After")) attempt.retry_after = std::string(*retry_after);
+        } else {
+            const TransportFailure failure = detail::classify(code);
+            error = TransportError{failure,
+                                   redact(easy.error_text(code), request.secrets),
+                                   static_cast<int>(code),
+                                   redact_url(request.url, request.secrets),
+                                   attempt_elapsed,
+                                   job.attempts};
+            attempt.failure = failure;
+            log(fmt::format("{}* {} {} failed after {} ms: {} ({})", tag(job), to_string(request.method), error->url,
+                            attempt_elapsed.count(), describe(failure), error->message));
+        }
+        engine_.idle.push_back(std::move(easy));  // before on_done, which may throw
+
+        std::optional<milliseconds> delay;
+        if (!(attempt.failure && *attempt.failure == TransportFailure::interrupted)) {
+            delay = retry_delay(engine_.options.retry, request.replay, job.attempts, attempt, engine_.rng);
+        }
+        if (delay) {
+            const std::string reason = response ? fmt::format("{} {}", response->status, response->reason)
+                                                : std::string(describe(*attempt.failure));
+            log(fmt::format("{}* retrying in {} ms (attempt {} of {}): {}", tag(job), delay->count(), job.attempts + 1,
+                            std::max(engine_.options.retry.max_retries, 0) + 1, reason));
+            job.not_before = Clock::now() + *delay;
+            delayed_.push_back(job);
+            return;
+        }
+        finish(job, response ? Outcome(std::move(*response)) : Outcome(std::move(*error)));
+    }
+
+    void finish(const Job& job, Outcome outcome) {
+        --remaining_;
+        on_done_(job.index, std::move(outcome));
+    }
+
+    // Ctrl-C (or a broken libcurl): every unfinished request ends now.
+    void fail_all(TransportFailure failure, const std::string& message) {
+        std::vector<Job> unfinished;
+        for (auto& flight : in_flight_) {
+            curl_multi_remove_handle(engine_.multi.handle(), flight.easy.handle());
+            engine_.idle.push_back(std::move(flight.easy));
+            unfinished.push_back(flight.job);
+        }
+        in_flight_.clear();
+        unfinished.insert(unfinished.end(), ready_.begin(), ready_.end());
+        unfinished.insert(unfinished.end(), delayed_.begin(), delayed_.end());
+        ready_.clear();
+        delayed_.clear();
+        std::sort(unfinished.begin(), unfinished.end(), [](const Job& a, const Job& b) { return a.index < b.index; });
+        for (const Job& job : unfinished) {
+            const milliseconds elapsed = job.attempts > 0 ? since(job.attempt_start) : milliseconds{0};
+            finish(job, TransportError{failure, message, 0, redact_url(job.request->url, job.request->secrets), elapsed,
+                                       std::max(job.attempts, 1)});
+        }
+    }
+
+    int poll_timeout_ms() const {
+        milliseconds wait = kPollSlice;
+        const auto now = Clock::now();
+        for (const Job& job : delayed_) {
+            const auto until = std::chrono::ceil<milliseconds>(job.not_before - now);
+            wait = std::min(wait, std::max(until, milliseconds{0}));
+        }
+        return static_cast<int>(wait.count());
+    }
+
+    Engine& engine_;
+    const OnDone& on_done_;
+    std::size_t parallel_;
+    std::size_t remaining_;
+    bool tag_lines_;
+    std::deque<Job> ready_;
+    std::vector<Job> delayed_;
+    std::vector<InFlight> in_flight_;
+};
+
+TransportError dry_run_error(const Request& request) {
+    return TransportError{TransportFailure::dry_run, "dry run: not sent", 0,
+                          redact_url(request.url, request.secrets), milliseconds{0}, 0};
+}
+
+}  // namespace
+
+struct Client::Impl {
+    explicit Impl(ClientOptions options) : engine(std::move(options)) {}
+    Engine engine;
+
+    std::string curl_command(const Request& request) const {
+        const auto& o = engine.options;
+        return to_curl_command(request, o.insecure, o.cacert, engine.settings.user_agent);
+    }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+const ClientOptions& Client::options() const { return impl_->engine.options; }
+const std::vector<std::string>& Client::dry_run_commands() const { return impl_->engine.dry_run_commands; }
+
+Outcome Client::send(const Request& request) {
+    try {
+        if (impl_->engine.options.dry_run) {
+            impl_->engine.dry_run_commands.push_back(impl_->curl_command(request));
+            return dry_run_error(request);
+        }
+        std::optional<Outcome> outcome;
+        const std::vector<Request> requests{request};
+        Batch batch(impl_->engine, requests, 1, [&](std::size_t, Outcome o) { outcome.emplace(std::move(o)); });
+        batch.run();
+        if (outcome) return std::move(*outcome);
+        return TransportError{TransportFailure::other, "no outcome (a bug)", 0, redact_url(request.url, request.secrets)};
+    } catch (const std::exception& e) {
+        // The library throws nothing at its callers: out-of-memory and the
+        // like become a transport error.
+        return TransportError{TransportFailure::other, e.what(), 0, redact_url(request.url, request.secrets)};
+    }
+}
+
+void Client::send_all(const std::vector<Request>& requests, int parallel,
+                      const std::function<void(std::size_t, Outcome)>& on_done) {
+    if (impl_->engine.options.dry_run) {
+        for (const auto& request : requests) impl_->engine.dry_run_commands.push_back(impl_->curl_command(request));
+        for (std::size_t i = 0; i < requests.size(); ++i) on_done(i, dry_run_error(requests[i]));
+        return;
+    }
+    Batch batch(impl_->engine, requests, parallel, on_done);
+    batch.run();
+}
+
+Error to_error(const TransportError& e, std::string_view what) {
+    const std::string url = e.url.empty() ? url_in(what) : e.url;
+    const Endpoint endpoint = endpoint_of(url);
+    const std::string tries = e.attempts > 1 ? fmt::format(" ({} attempts)", e.attempts) : std::string();
+    const std::string detail = e.message.empty() ? std::string() : ": " + e.message;
+    switch (e.kind) {
+    case TransportFailure::refused:
+        return make_error(ExitCode::network,
+                          fmt::format("cannot connect to {} (connection refused){}", endpoint.host_port, tries),
+                          "is the server running, and is the URL right?");
+    case TransportFailure::resolve:
+        return make_error(ExitCode::network, fmt::format("cannot resolve the host of {}{}", url, detail),
+                          "check the host name in the URL, and your DNS or proxy settings");
+    case TransportFailure::timeout:
+        return make_error(ExitCode::network, fmt::format("timed out after {}{}: {}", format_duration(e.elapsed), tries, what),
+                          "raise the limit with --timeout SEC or --connect-timeout SEC");
+    case TransportFailure::tls:
+        return make_error(ExitCode::network, fmt::format("TLS failure talking to {}{}", endpoint.origin, detail),
+                          "use --cacert FILE to trust a private CA, or -k to skip verification");
+    case TransportFailure::send:
+        return make_error(ExitCode::network, fmt::format("connection failed while sending {}{}{}", what, tries, detail));
+    case TransportFailure::receive:
+        return make_error(ExitCode::network,
+                          fmt::format("connection dropped before a complete response to {}{}{}", what, tries, detail));
+    case TransportFailure::bad_url:
+        return make_error(ExitCode::usage, fmt::format("invalid URL for {}{}", what, detail),
+                          "URLs look like http://host:port/path or https://host/path");
+    case TransportFailure::interrupted:
+        return make_error(ExitCode::interrupted, fmt::format("interrupted: {}", what));
+    case TransportFailure::dry_run:
+        return make_error(ExitCode::ok, fmt::format("dry run: {} not sent", what));
+    case TransportFailure::other:
+        break;
+    }
+    return make_error(ExitCode::network, fmt::format("{} failed{}{}", what, tries, detail));
+}
+
+}  // namespace callctl::http
