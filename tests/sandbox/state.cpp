@@ -47,8 +47,9 @@ bool read_char(std::string_view text, std::size_t& pos, char c) {
     return true;
 }
 
-// ISO-8601 as clients send it: YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH[:]MM].
-std::optional<Clock::time_point> parse_iso8601(std::string_view text) {
+// ISO-8601 as clients send it: YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH[:]MM], as
+// Unix seconds (not a system_clock time_point: its nanoseconds end in 2262).
+std::optional<long long> parse_iso8601(std::string_view text) {
     std::tm tm{};
     std::size_t pos = 0;
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -93,7 +94,7 @@ std::optional<Clock::time_point> parse_iso8601(std::string_view text) {
     tm.tm_min = minute;
     tm.tm_sec = second;
     const std::time_t t = timegm(&tm);
-    return Clock::from_time_t(t) - std::chrono::seconds(offset_seconds);
+    return static_cast<long long>(t) - offset_seconds;
 }
 
 std::string random_hex(std::size_t bytes) { return crypto::hex_encode(crypto::random_bytes(bytes)); }
@@ -370,7 +371,7 @@ Reply State::create_call(const json& body, const std::string& subject) {
         if (body.contains(flag) && !body.at(flag).is_boolean()) return bad(fmt::format("{} must be a boolean", flag));
     }
     if (body.contains("creatorUser") && !body.at("creatorUser").is_number_integer()) return bad("creatorUser must be an integer user id");
-    std::optional<Clock::time_point> planned;
+    std::optional<long long> planned;
     if (body.contains("plannedDateTime") && !body.at("plannedDateTime").is_null()) {
         if (!body.at("plannedDateTime").is_string()) return bad("plannedDateTime must be an ISO-8601 string or null");
         planned = parse_iso8601(body.at("plannedDateTime").get<std::string>());
@@ -398,7 +399,7 @@ Reply State::create_call(const json& body, const std::string& subject) {
 }
 
 void State::advance(Call& call) {
-    if (call.planned && *call.planned > Clock::now()) return;  // a future call waits for its time
+    if (call.planned && *call.planned > unix_now()) return;  // a future call waits for its time
     json& log = call.log;
     if (call.joined < call.participants.size()) {
         log["callEvents"].push_back(event("Join", call.participants[call.joined++]));

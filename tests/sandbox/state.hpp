@@ -88,7 +88,7 @@ private:
         std::size_t joined = 0;
         std::size_t left = 0;
         bool frozen = false;
-        std::optional<std::chrono::system_clock::time_point> planned;
+        std::optional<long long> planned;  // Unix seconds
     };
     struct Device {
         std::string name;
