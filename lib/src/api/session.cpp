@@ -189,7 +189,16 @@ Result<config::StoredToken> Session::refresh_stored_token() {
                                          json{{"refresh_token", *old.refresh_token}}, http::Replay::unsafe);
     request.secrets.push_back({*old.refresh_token, "CALLCTL_REFRESH_TOKEN"});
     auto response = send(request, "refresh the stored token");
-    if (!response) return response.error();
+    if (!response) {
+        // A refresh token the server refuses (400 invalid_grant, 401) leaves
+        // no usable token: that is an authentication failure, not bad input.
+        Error error = std::move(response).error();
+        if (error.code == ExitCode::http_client || error.code == ExitCode::auth) {
+            error.code = ExitCode::auth;
+            error.hint = "the stored refresh token was refused: create a new token with `callctl token create --save`";
+        }
+        return error;
+    }
     auto body = json_body(*response, "refresh the stored token");
     if (!body) return body.error();
     auto token = token_from_response(*body, now_unix(), old.scope, base);
@@ -244,18 +253,29 @@ Result<http::Response> Session::send(const http::Request& request, std::string_v
 }
 
 Result<http::Response> Session::send_authorized(http::Request request, std::string_view what) {
+    return send_with_token(
+        [&request](const std::string& token) {
+            http::Request authorized = request;
+            std::erase_if(authorized.headers, [](const http::Header& h) { return util::iequals(h.name, "Authorization"); });
+            authorized.headers.push_back({"Authorization", "Bearer " + token});
+            return authorized;
+        },
+        what);
+}
+
+Result<http::Response> Session::send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                                std::string_view what) {
     auto token = bearer_token();
     if (!token) return token.error();
 
-    auto attach = [&](const std::string& value) {
-        std::erase_if(request.headers, [](const http::Header& h) { return util::iequals(h.name, "Authorization"); });
-        request.headers.push_back({"Authorization", "Bearer " + value});
+    auto build_with_secret = [&](const std::string& value) {
+        http::Request request = build(value);
         std::erase_if(request.secrets, [](const http::Secret& s) { return s.env_name == "CALLCTL_TOKEN"; });
         request.secrets.push_back({value, "CALLCTL_TOKEN"});
+        return request;
     };
-    attach(token->value);
 
-    auto response = send_once(request, what);
+    auto response = send_once(build_with_secret(token->value), what);
     if (!response) return response;
     // A stored token the server no longer accepts: refresh once and try once
     // more. Explicit tokens are the user's to manage; we do not replace them.
@@ -265,8 +285,7 @@ Result<http::Response> Session::send_authorized(http::Request request, std::stri
             note("the server rejected the stored token (401); refreshing it and retrying once");
             auto refreshed = refresh_stored_token();
             if (!refreshed) return refreshed.error();
-            attach(refreshed->access_token);
-            response = send_once(request, what);
+            response = send_once(build_with_secret(refreshed->access_token), what);
             if (!response) return response;
         }
     }

@@ -69,6 +69,11 @@ public:
     // refresh token, refreshes once and retries once. Non-2xx answers are
     // returned as Errors (status_error); `what` names the action in messages.
     Result<http::Response> send_authorized(http::Request request, std::string_view what);
+    // The same for endpoints that take the token elsewhere (POST /e911ids
+    // reads it from the body): `build` makes the request for a token, and is
+    // called again with the new one after a refresh.
+    Result<http::Response> send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                           std::string_view what);
     // Sends as is (the token endpoint authenticates by body, not header).
     Result<http::Response> send(const http::Request& request, std::string_view what);
 

@@ -1,0 +1,146 @@
+#include "callctl/api/e911.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "callctl/api/token.hpp"
+#include "callctl/util/strings.hpp"
+
+namespace callctl::api {
+
+using nlohmann::json;
+
+namespace {
+
+struct Field {
+    const char* name;
+    std::string E911Address::*member;
+    bool required;
+};
+
+// The wire order of protocols.md §1; `unit` is the one optional field.
+constexpr std::array<Field, 8> fields{{
+    {"first_name", &E911Address::first_name, true},
+    {"last_name", &E911Address::last_name, true},
+    {"house_number", &E911Address::house_number, true},
+    {"street", &E911Address::street, true},
+    {"unit", &E911Address::unit, false},
+    {"city", &E911Address::city, true},
+    {"state", &E911Address::state, true},
+    {"zip", &E911Address::zip, true},
+}};
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool all_letters(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
+bool valid_zip(std::string_view zip) {
+    if (zip.size() == 5) return all_digits(zip);
+    return zip.size() == 10 && zip[5] == '-' && all_digits(zip.substr(0, 5)) && all_digits(zip.substr(6));
+}
+
+}  // namespace
+
+json to_json(const E911Address& address) {
+    // Every field is sent, `unit` as "" when not given (as the seed's samples do).
+    json object = json::object();
+    for (const Field& field : fields) object[field.name] = std::string(util::trim(address.*field.member));
+    object["state"] = util::to_upper(util::trim(address.state));
+    return object;
+}
+
+Status validate(const E911Address& address) {
+    std::vector<std::string> problems;
+    for (const Field& field : fields) {
+        if (field.required && util::trim(address.*field.member).empty()) problems.push_back(fmt::format("{} is required", field.name));
+    }
+    const std::string_view state = util::trim(address.state);
+    if (!state.empty() && (state.size() != 2 || !all_letters(state))) {
+        problems.push_back(fmt::format("state must be two letters, like CA (got '{}')", state));
+    }
+    const std::string_view zip = util::trim(address.zip);
+    if (!zip.empty() && !valid_zip(zip)) {
+        problems.push_back(fmt::format("zip must be 5 digits or ZIP+4 like 12345-6789 (got '{}')", zip));
+    }
+    if (problems.empty()) return {};
+    std::string message = "invalid E911 address: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) message += (i == 0 ? "" : "; ") + problems[i];
+    return make_error(ExitCode::bad_input, std::move(message),
+                      "give every field (--first-name, --last-name, --house-number, --street, --city, --state, --zip; "
+                      "--unit is optional) or an --address-file with the same keys");
+}
+
+Result<E911AddressFile> address_from_json(const json& object, std::string_view source) {
+    if (!object.is_object()) {
+        return make_error(ExitCode::bad_input, fmt::format("{}: an address must be a JSON object", source),
+                          R"(e.g. {"first_name":"Ada","last_name":"Lovelace","house_number":"1","street":"Main St",...})");
+    }
+    E911AddressFile file;
+    std::vector<std::string> problems;
+    for (const auto& [raw_key, value] : object.items()) {
+        std::string key = raw_key;
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (key == "is_confirmed" || key == "confirmed") {
+            if (value.is_boolean()) file.confirmed = value.get<bool>();
+            else if (value == "true" || value == "false") file.confirmed = value == "true";  // as public samples send it
+            else problems.push_back(fmt::format("{} must be true or false", raw_key));
+            continue;
+        }
+        const auto field = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.name; });
+        if (field == fields.end()) {
+            problems.push_back(fmt::format("unknown key '{}'", raw_key));
+        } else if (value.is_string()) {
+            file.address.*field->member = value.get<std::string>();
+        } else if (value.is_number_integer() && key != "zip") {
+            file.address.*field->member = value.dump();  // "house_number": 12 (a number zip would lose leading zeros)
+        } else if (!value.is_null()) {
+            problems.push_back(fmt::format("{} must be a string", raw_key));
+        }
+    }
+    if (problems.empty()) return file;
+    std::string message = fmt::format("{}: ", source);
+    for (std::size_t i = 0; i < problems.size(); ++i) message += (i == 0 ? "" : "; ") + problems[i];
+    return make_error(ExitCode::bad_input, std::move(message),
+                      "keys: first_name, last_name, house_number, street, unit, city, state, zip, is_confirmed");
+}
+
+http::Request e911_request(std::string_view base_url, const std::string& access_token, const E911Address& address,
+                           bool confirmed) {
+    const json body = {{"token", access_token}, {"address", to_json(address)}, {"is_confirmed", confirmed}};
+    http::Request request = json_request(http::Method::post, http::join_url(base_url, "/e911ids"), body, http::Replay::unsafe);
+    request.secrets.push_back({access_token, std::string(access_token_env)});
+    return request;
+}
+
+Result<json> create_e911_id(Session& session, const E911Address& address, bool confirmed) {
+    if (auto valid = validate(address); !valid) return valid.error();
+    auto base = endpoint_url(session.settings(), Endpoint::token);
+    if (!base) return base.error();
+
+    if (!session.settings().token) {
+        auto stored = session.stored_token();
+        if (!stored) return stored.error();
+        if (*stored && (*stored)->scope && util::iequals(*(*stored)->scope, to_wire(Scope::account_id))) {
+            return make_error(ExitCode::auth,
+                              fmt::format("the stored token of profile '{}' is an account-id token; E911 ids are only for "
+                                          "mobile-number and virtual-number users",
+                                          session.settings().profile),
+                              "create one with `callctl token create --scope virtual-number --save` (or mobile-number)");
+        }
+    }
+
+    const std::string what = "create an E911 id";
+    auto response = session.send_with_token(
+        [&](const std::string& token) { return e911_request(*base, token, address, confirmed); }, what);
+    if (!response) return response.error();
+    return json_body(*response, what);
+}
+
+}  // namespace callctl::api
