@@ -1,0 +1,343 @@
+// callctl token create|refresh|revoke|show|config: the token endpoint and the
+// profile's stored credentials.
+//
+// Token values on stdout: scripts need them (`token create -o json | jq`), so
+// JSON written to a pipe or file carries the server's answer as sent. A person
+// at a terminal should not see them by accident, so table output, and JSON
+// written to a terminal, show them redacted unless --reveal is given.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "callctl/api/token.hpp"
+#include "callctl/crypto/jwt.hpp"
+#include "callctl/output/json.hpp"
+#include "callctl/output/table.hpp"
+#include "callctl/util/fs.hpp"
+
+namespace callctl::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct TokenOptions {
+    std::string scope;
+    std::string auth_code;
+    std::string auth_code_file;
+    std::string refresh_token;
+    std::string refresh_token_file;
+    bool save = false;
+    bool reveal = false;
+    bool local = false;
+};
+
+bool show_secrets(Context& context, bool reveal) {
+    return reveal || (!context.terminal().stdout_tty && !context.out().is_table());
+}
+
+std::string store_label(const config::Settings& settings) {
+    return fmt::format("{} [{}]", settings.credentials_path.string(), settings.profile);
+}
+
+std::string expiry_text(const json& response) {
+    if (!response.contains("expires_in") || !response["expires_in"].is_number()) return "-";
+    const auto seconds = response["expires_in"].get<std::int64_t>();
+    return fmt::format("{} ({})", api::format_time_left(seconds), api::format_unix_time(api::unix_now() + seconds));
+}
+
+// Prints a token response: raw or redacted (see the top of this file); -q
+// prints the access token alone, for `TOKEN=$(callctl token create ... -q)`.
+void print_token_response(Context& context, const json& response, bool reveal, const std::string& saved_to) {
+    Printer& out = context.out();
+    const bool secrets = show_secrets(context, reveal);
+    if (out.quiet()) {
+        const std::string access = response.value("access_token", "");
+        out.line(secrets ? access : api::redacted_secret(access));
+        return;
+    }
+    const json shown = secrets ? response : api::redact_token_response(response);
+    out.result(shown, [&] {
+        std::vector<std::pair<std::string, std::string>> fields = {
+            {"Access token", output::cell_text(shown.value("access_token", json()))},
+            {"Token type", output::cell_text(shown.value("token_type", json()))},
+            {"Expires in", expiry_text(shown)},
+            {"Refresh token", output::cell_text(shown.value("refresh_token", json()))},
+            {"Saved", saved_to.empty() ? "no (add --save to store it for later commands)" : saved_to},
+        };
+        std::string text = output::render_fields(fields, out.width(), out.style());
+        if (!secrets) text += "(token values redacted; --reveal shows them, or use -o json in a pipe)\n";
+        return text;
+    });
+}
+
+Result<std::optional<std::string>> auth_code_of(const TokenOptions& options, const Context& context) {
+    if (!options.auth_code.empty() && !options.auth_code_file.empty()) {
+        return make_error(ExitCode::usage, "give --auth-code or --auth-code-file, not both");
+    }
+    if (options.auth_code == "-") {
+        auto code = util::read_secret_file("-");
+        if (!code) return code.error();
+        return std::optional<std::string>(*code);
+    }
+    if (!options.auth_code.empty()) return std::optional<std::string>(options.auth_code);
+    if (!options.auth_code_file.empty()) {
+        auto code = util::read_secret_file(options.auth_code_file);
+        if (!code) return code.error();
+        return std::optional<std::string>(*code);
+    }
+    if (auto env = context.env()(api::auth_code_env)) return std::optional<std::string>(*env);
+    return std::optional<std::string>();
+}
+
+Status run_create(const TokenOptions& options, Context& context) {
+    auto scope = api::parse_scope(options.scope);
+    if (!scope) return scope.error();
+    auto code = auth_code_of(options, context);
+    if (!code) return code.error();
+    // Check the request before opening a session, so a missing code is a
+    // usage error even without a configured endpoint.
+    if (auto checked = api::create_token_request("http://check", {*scope, *code}); !checked) return checked.error();
+
+    auto session = context.session();
+    if (!session) return session.error();
+    auto response = api::create_token(**session, {*scope, *code});
+    if (!response) return response.error();
+
+    std::string saved_to;
+    if (options.save) {
+        auto token = api::token_from_response(*response, api::unix_now(), std::string(api::to_wire(*scope)),
+                                              (*session)->settings().token_url);
+        if (!token) return token.error();
+        if (auto saved = (*session)->save_token(*token); !saved) return saved;
+        saved_to = store_label((*session)->settings());
+        context.verbose("saved the token to " + saved_to);
+    }
+    print_token_response(context, *response, options.reveal, saved_to);
+    return {};
+}
+
+Status run_refresh(const TokenOptions& options, Context& context) {
+    if (!options.refresh_token.empty() && !options.refresh_token_file.empty()) {
+        return make_error(ExitCode::usage, "give --refresh-token or --refresh-token-file, not both");
+    }
+    std::string explicit_token = options.refresh_token;
+    if (options.refresh_token == "-" || !options.refresh_token_file.empty()) {
+        auto read = util::read_secret_file(options.refresh_token == "-" ? "-" : options.refresh_token_file);
+        if (!read) return read.error();
+        explicit_token = *read;
+    }
+    auto session = context.session();
+    if (!session) return session.error();
+    api::Session& s = **session;
+    auto stored = s.stored_token();
+    if (!stored) return stored.error();
+
+    const bool from_store = explicit_token.empty() ||
+                            (*stored && (*stored)->refresh_token && *(*stored)->refresh_token == explicit_token);
+    if (from_store && !(*stored && (*stored)->refresh_token) && s.settings().dry_run) {
+        explicit_token = "dry-run-refresh-token";  // printed as $CALLCTL_REFRESH_TOKEN
+    } else if (from_store) {
+        // The server spends a refresh token when it is used, so a refreshed
+        // stored pair is always saved: keeping the old one would strand the user.
+        auto token = s.refresh_stored_token();
+        if (!token) return token.error();
+        json response = {{"access_token", token->access_token}, {"token_type", token->token_type}};
+        if (token->expires_at && token->obtained_at) response["expires_in"] = *token->expires_at - *token->obtained_at;
+        if (token->refresh_token) response["refresh_token"] = *token->refresh_token;
+        print_token_response(context, response, options.reveal, store_label(s.settings()));
+        return {};
+    }
+
+    auto response = api::refresh_token(s, explicit_token);
+    if (!response) return response.error();
+    std::string saved_to;
+    if (options.save) {
+        auto token = api::token_from_response(*response, api::unix_now(), std::nullopt, s.settings().token_url);
+        if (!token) return token.error();
+        if (!token->refresh_token) token->refresh_token = explicit_token;
+        if (auto saved = s.save_token(*token); !saved) return saved;
+        saved_to = store_label(s.settings());
+    }
+    print_token_response(context, *response, options.reveal, saved_to);
+    return {};
+}
+
+Status run_revoke(const TokenOptions& options, Context& context) {
+    auto session = context.session();
+    if (!session) return session.error();
+    api::Session& s = **session;
+    auto stored = s.stored_token();
+    if (!stored) return stored.error();
+    const std::string label = store_label(s.settings());
+
+    if (options.local) {
+        if (auto forgotten = s.forget_token(); !forgotten) return forgotten;
+        if (!context.out().quiet()) {
+            context.out().result(json{{"revoked", false}, {"forgotten", stored->has_value()}, {"profile", s.settings().profile}},
+                                 [&] { return fmt::format("{} the stored token of {} (not revoked on the server)\n",
+                                                          stored->has_value() ? "forgot" : "there was no", label); });
+        }
+        return {};
+    }
+
+    std::string token;
+    if (s.settings().token) token = *s.settings().token;
+    else if (*stored) token = (*stored)->access_token;
+    else if (s.settings().dry_run) token = "dry-run-token";  // printed as $CALLCTL_TOKEN
+    else {
+        return make_error(ExitCode::auth, fmt::format("no token to revoke for profile '{}'", s.settings().profile),
+                          "pass --token/--token-file, or store one with `callctl token create --save`");
+    }
+
+    auto response = api::revoke_token(s, token);
+    if (!response) {
+        Error error = std::move(response).error();
+        if (*stored && (*stored)->access_token == token && error.hint.empty()) {
+            error.hint = "the stored token was kept; `callctl token revoke --local` forgets it without asking the server";
+        }
+        return error;
+    }
+    const bool forget = *stored && (*stored)->access_token == token;
+    if (forget) {
+        if (auto forgotten = s.forget_token(); !forgotten) return forgotten;
+        context.verbose("removed the stored token from " + label);
+    }
+    if (!context.out().quiet()) {
+        context.out().result(json{{"revoked", true}, {"forgotten", forget}, {"profile", s.settings().profile}}, [&] {
+            return forget ? fmt::format("revoked the token and removed it from {}\n", label) : std::string("revoked the token\n");
+        });
+    }
+    return {};
+}
+
+Status run_show(const TokenOptions& options, Context& context) {
+    auto settings = context.settings();
+    if (!settings) return settings.error();
+    const config::Settings& s = **settings;
+    auto store = config::CredentialStore::load(s.credentials_path);
+    if (!store) return store.error();
+    const auto stored = store->get(s.profile);
+
+    api::TokenOrigin origin;
+    std::optional<config::StoredToken> metadata;
+    if (s.token) {
+        origin = api::origin_of(s);
+        if (stored && stored->access_token == *s.token) metadata = stored;  // the stored one, given again
+    } else if (stored) {
+        origin = {stored->access_token, "store", store_label(s)};
+        metadata = stored;
+    } else {
+        return make_error(ExitCode::auth, fmt::format("no token for profile '{}'", s.profile),
+                          "pass --token-file FILE or CALLCTL_TOKEN, or store one with `callctl token create --save`");
+    }
+    const json shown = api::describe_token(origin, metadata, api::unix_now(), options.reveal);
+
+    Printer& out = context.out();
+    if (out.quiet()) {
+        out.line(shown["token"].get<std::string>());
+        return {};
+    }
+    out.result(shown, [&] {
+        auto text = [&](const char* key) { return output::cell_text(shown.value(key, json())); };
+        std::string expiry = "unknown";
+        if (!shown["expires_at"].is_null()) {
+            expiry = fmt::format("{} ({})", text("expires_at"), api::format_time_left(shown["expires_in"].get<std::int64_t>()));
+        }
+        std::vector<std::pair<std::string, std::string>> fields = {
+            {"Token", text("token") + (options.reveal ? "" : "  (--reveal shows it)")},
+            {"Source", fmt::format("{}: {}", text("source"), text("origin"))},
+            {"Scope", text("scope")},
+            {"Expires", expiry},
+            {"Refresh token", shown.contains("refresh_token") ? (shown["refresh_token"].is_null() ? "none" : text("refresh_token")) : "-"},
+        };
+        if (shown.contains("token_url")) fields.emplace_back("Issued by", text("token_url"));
+        if (shown["jwt"].is_object()) {
+            fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
+            for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
+                std::string cell = output::cell_text(value);
+                if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
+                    cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
+                }
+                fields.emplace_back("  " + claim, cell);
+            }
+            fields.emplace_back("JWT", "claims decoded, signature NOT verified");
+        } else {
+            fields.emplace_back("JWT", "no (an opaque token)");
+        }
+        return output::render_fields(fields, out.width(), out.style());
+    });
+    return {};
+}
+
+std::string join_values(const json& array) {
+    if (!array.is_array()) return output::cell_text(array);
+    std::string joined;
+    for (const auto& item : array) joined += (joined.empty() ? "" : ", ") + output::cell_text(item);
+    return joined.empty() ? "-" : joined;
+}
+
+Status run_config(Context& context) {
+    auto session = context.session();
+    if (!session) return session.error();
+    auto config = api::app_config(**session);
+    if (!config) return config.error();
+    Printer& out = context.out();
+    const json& c = *config;
+    out.result(c, [&] {
+        auto field = [&](const char* key) { return c.contains(key) ? output::cell_text(c[key]) : std::string("-"); };
+        std::vector<std::pair<std::string, std::string>> fields = {
+            {"Virtual numbers", c.contains("virtual_numbers_pool") ? join_values(c["virtual_numbers_pool"]) : "-"},
+            {"E911 URL", field("app_e911id_url")},
+            {"Token URL", field("app_token_url")},
+            {"eWebRTC domain", field("ewebrtc_domain")},
+        };
+        const json* scopes = nullptr;
+        if (c.contains("info") && c["info"].is_object() && c["info"].contains("scope_map")) scopes = &c["info"]["scope_map"];
+        if (scopes != nullptr && scopes->is_object()) {
+            fields.emplace_back("Scope map", "");
+            for (const auto& [scope, value] : scopes->items()) fields.emplace_back("  " + scope, output::cell_text(value));
+        } else {
+            fields.emplace_back("Scope map", "-");
+        }
+        return output::render_fields(fields, out.width(), out.style());
+    });
+    return {};
+}
+
+}  // namespace
+
+void register_token(CLI::App& app, Context& context) {
+    CLI::App* token = app.add_subcommand("token", "Create, refresh, revoke and inspect tokens of the token endpoint");
+    token->require_subcommand(1);
+    auto options = std::make_shared<TokenOptions>();
+
+    CLI::App* create = token->add_subcommand("create", "POST /tokens: a new access token for a scope");
+    create->add_option("--scope", options->scope, "mobile-number|virtual-number|account-id (MOBILE_NUMBER ... too)")->required();
+    create->add_option("--auth-code", options->auth_code,
+                       "mobile-number only: the OAuth consent code ('-' reads stdin) [env: CALLCTL_AUTH_CODE]");
+    create->add_option("--auth-code-file", options->auth_code_file, "Read the consent code from FILE");
+    create->add_flag("--save", options->save, "Store the token (and refresh token, scope, expiry) for this profile");
+    create->add_flag("--reveal", options->reveal, "Show token values even on a terminal");
+    on_run(*create, context, [options](Context& c) { return run_create(*options, c); });
+
+    CLI::App* refresh = token->add_subcommand("refresh", "POST /tokens {refresh_token}: default the stored one (the new pair is stored)");
+    refresh->add_option("--refresh-token", options->refresh_token, "The refresh token ('-' reads stdin)");
+    refresh->add_option("--refresh-token-file", options->refresh_token_file, "Read the refresh token from FILE");
+    refresh->add_flag("--save", options->save, "Store the new pair for this profile (always done for the stored token)");
+    refresh->add_flag("--reveal", options->reveal, "Show token values even on a terminal");
+    on_run(*refresh, context, [options](Context& c) { return run_refresh(*options, c); });
+
+    CLI::App* revoke = token->add_subcommand("revoke", "DELETE /tokens: revoke --token or the stored token, and forget it");
+    revoke->add_flag("--local", options->local, "Only forget the stored token; do not contact the server");
+    on_run(*revoke, context, [options](Context& c) { return run_revoke(*options, c); });
+
+    CLI::App* show = token->add_subcommand("show", "The token in use: source, scope, expiry, JWT claims (offline)");
+    show->add_flag("--reveal", options->reveal, "Print the token itself too");
+    on_run(*show, context, [options](Context& c) { return run_show(*options, c); });
+
+    CLI::App* config = token->add_subcommand("config", "GET /config: the app configuration of the token endpoint");
+    on_run(*config, context, [](Context& c) { return run_config(c); });
+}
+
+}  // namespace callctl::cli
