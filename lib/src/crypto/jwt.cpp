@@ -24,10 +24,11 @@ std::optional<JwtParts> split_jwt(std::string_view token) {
 
 // Decodes one base64url part into a JSON object; `what` names the part in
 // errors (the token itself is a credential and is never quoted).
-Result<nlohmann::json> decode_part(std::string_view part, std::string_view what) {
+template <class JsonType>
+Result<JsonType> decode_part(std::string_view part, std::string_view what) {
     auto bytes = base64_decode(part);
     if (!bytes) return make_error(ExitCode::bad_input, "malformed JWT: " + std::string(what) + " is not base64url");
-    nlohmann::json value = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+    JsonType value = JsonType::parse(*bytes, nullptr, /*allow_exceptions=*/false);
     if (!value.is_object()) return make_error(ExitCode::bad_input, "malformed JWT: " + std::string(what) + " is not a JSON object");
     return value;
 }
@@ -37,17 +38,24 @@ Result<nlohmann::json> decode_part(std::string_view part, std::string_view what)
 bool looks_like_jwt(std::string_view token) {
     const auto parts = split_jwt(token);
     if (!parts || parts->header.empty() || parts->claims.empty()) return false;
-    return decode_part(parts->header, "header").has_value();
+    return decode_part<nlohmann::json>(parts->header, "header").has_value();
 }
 
-Result<DecodedJwt> decode_jwt(std::string_view token) {
+template <class Decoded, class JsonType>
+Result<Decoded> decode_jwt_as(std::string_view token) {
     const auto parts = split_jwt(token);
     if (!parts) return make_error(ExitCode::bad_input, "malformed JWT: expected three dot-separated parts");
-    auto header = decode_part(parts->header, "header");
+    auto header = decode_part<JsonType>(parts->header, "header");
     if (!header) return std::move(header).error();
-    auto claims = decode_part(parts->claims, "claims");
+    auto claims = decode_part<JsonType>(parts->claims, "claims");
     if (!claims) return std::move(claims).error();
-    return DecodedJwt{std::move(*header), std::move(*claims)};
+    return Decoded{std::move(*header), std::move(*claims)};
+}
+
+Result<DecodedJwt> decode_jwt(std::string_view token) { return decode_jwt_as<DecodedJwt, nlohmann::json>(token); }
+
+Result<OrderedJwt> decode_jwt_ordered(std::string_view token) {
+    return decode_jwt_as<OrderedJwt, nlohmann::ordered_json>(token);
 }
 
 std::string sign_jwt_hs256(const nlohmann::json& claims, std::string_view secret) {
