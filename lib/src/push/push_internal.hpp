@@ -1,0 +1,34 @@
+// Shared by the push decoders; not part of the public API.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "callctl/push/push.hpp"
+
+namespace callctl::push::detail {
+
+// The per-vendor decoders take the unwrapped data map. `raw_payload` is the
+// text as read (Kaleyra signs it; Webex --extract may quote from it).
+Result<Decoded> decode_intercom(Json data, const DecodeOptions& options);
+Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, std::optional<long long> signed_at);
+Result<Decoded> decode_webex(Json data, const DecodeOptions& options);
+
+// Vendor markers, as protocols.md §4 and cli.md describe them.
+bool is_intercom(const Json& data);
+bool is_kaleyra(const Json& data);
+bool is_webex(const Json& data);
+
+// A string member, or nullptr when absent or not a string.
+const std::string* string_member(const Json& object, std::string_view key);
+// Copies object[key] to out[out_key] when present.
+void copy_if_present(const Json& object, std::string_view key, Json& out, std::string_view out_key);
+
+// "2022-05-26T09:04:38Z", or with milliseconds "2022-05-26T09:04:38.097Z".
+std::string iso8601_utc(long long seconds);
+std::string iso8601_utc_millis(long long milliseconds);
+
+// Parses JSON text; bad_input naming `what` and the byte offset on failure.
+Result<Json> parse_json(std::string_view text, std::string_view what);
+
+}  // namespace callctl::push::detail
