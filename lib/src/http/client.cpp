@@ -364,7 +364,7 @@ private:
     }
 
     Engine& engine_;
-    const OnDone& on_done_;
+    OnDone on_done_;  // a copy: send() passes a temporary
     std::size_t parallel_;
     std::size_t remaining_;
     bool tag_lines_;

@@ -160,6 +160,8 @@ struct ClientOptions {
     std::optional<std::uint64_t> jitter_seed;  // tests: deterministic jitter
 };
 
+// Holds a connection pool: keep one Client for a whole command so requests
+// reuse connections. Use it from one thread at a time.
 class Client {
 public:
     explicit Client(ClientOptions options);
