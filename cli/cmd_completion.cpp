@@ -158,21 +158,22 @@ std::string posix_tables(const std::vector<CommandModel>& model) {
     return subcommands + options + positionals + values;
 }
 
-// Walks the typed words (after the program name) to the command path.
+// Walks the typed words (after the program name) to the command path. (Not
+// `path`: in zsh that name is tied to $PATH.)
 constexpr std::string_view kPosixWalk = R"SH(__callctl_path() {
     # $@: the words before the one being completed, program name excluded.
-    local path="" word next skip=0
+    local cmd_path="" word next skip=0
     for word in "$@"; do
         if (( skip )); then skip=0; continue; fi
         case "$word" in
             --*=*) continue ;;
-            -*) [[ -n "$(__callctl_value_kind "$path" "$word")" ]] && skip=1; continue ;;
+            -*) [[ -n "$(__callctl_value_kind "$cmd_path" "$word")" ]] && skip=1; continue ;;
         esac
-        for next in $(__callctl_subcommands "$path"); do
-            if [[ "$word" == "$next" ]]; then path="${path:+$path }$word"; break; fi
+        for next in $(__callctl_subcommands "$cmd_path"); do
+            if [[ "$word" == "$next" ]]; then cmd_path="${cmd_path:+$cmd_path }$word"; break; fi
         done
     done
-    printf '%s' "$path"
+    printf '%s' "$cmd_path"
 }
 )SH";
 
@@ -181,14 +182,14 @@ std::string bash_script(const std::vector<CommandModel>& model) {
     script += posix_tables(model);
     script += kPosixWalk;
     script += R"SH(_callctl() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path kind
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" cmd_path kind
     (( COMP_CWORD > 1 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"
-    path=$(__callctl_path "${COMP_WORDS[@]:1:COMP_CWORD-1}")
+    cmd_path=$(__callctl_path "${COMP_WORDS[@]:1:COMP_CWORD-1}")
     if [[ "$prev" == -* ]]; then
-        kind=$(__callctl_value_kind "$path" "$prev")
+        kind=$(__callctl_value_kind "$cmd_path" "$prev")
     fi
-    if [[ -z "$kind" && "$cur" != -* && -z "$(__callctl_subcommands "$path")" ]]; then
-        kind=$(__callctl_positional "$path")
+    if [[ -z "$kind" && "$cur" != -* && -z "$(__callctl_subcommands "$cmd_path")" ]]; then
+        kind=$(__callctl_positional "$cmd_path")
     fi
     case "$kind" in
         choice:*) COMPREPLY=($(compgen -W "${kind#choice:}" -- "$cur")); return ;;
@@ -197,9 +198,9 @@ std::string bash_script(const std::vector<CommandModel>& model) {
         text) [[ "$prev" == -* ]] && { COMPREPLY=(); return; } ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "$(__callctl_options "$path")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(__callctl_options "$cmd_path")" -- "$cur"))
     else
-        COMPREPLY=($(compgen -W "$(__callctl_subcommands "$path")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(__callctl_subcommands "$cmd_path")" -- "$cur"))
     fi
 }
 complete -F _callctl callctl
@@ -212,14 +213,14 @@ std::string zsh_script(const std::vector<CommandModel>& model) {
     script += posix_tables(model);
     script += kPosixWalk;
     script += R"SH(_callctl() {
-    local cur="${words[CURRENT]}" prev="" path kind
+    local cur="${words[CURRENT]}" prev="" cmd_path kind
     (( CURRENT > 2 )) && prev="${words[CURRENT-1]}"
-    path=$(__callctl_path "${(@)words[2,CURRENT-1]}")
+    cmd_path=$(__callctl_path "${(@)words[2,CURRENT-1]}")
     if [[ "$prev" == -* ]]; then
-        kind=$(__callctl_value_kind "$path" "$prev")
+        kind=$(__callctl_value_kind "$cmd_path" "$prev")
     fi
-    if [[ -z "$kind" && "$cur" != -* && -z "$(__callctl_subcommands "$path")" ]]; then
-        kind=$(__callctl_positional "$path")
+    if [[ -z "$kind" && "$cur" != -* && -z "$(__callctl_subcommands "$cmd_path")" ]]; then
+        kind=$(__callctl_positional "$cmd_path")
     fi
     case "$kind" in
         choice:*) compadd -- ${=kind#choice:}; return ;;
@@ -228,9 +229,9 @@ std::string zsh_script(const std::vector<CommandModel>& model) {
         text) [[ "$prev" == -* ]] && return ;;
     esac
     if [[ "$cur" == -* ]]; then
-        compadd -- $(__callctl_options "$path")
+        compadd -- $(__callctl_options "$cmd_path")
     else
-        compadd -- $(__callctl_subcommands "$path")
+        compadd -- $(__callctl_subcommands "$cmd_path")
     fi
 }
 if (( $+functions[compdef] )); then compdef _callctl callctl; fi
