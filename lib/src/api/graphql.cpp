@@ -1,0 +1,150 @@
+#include "callctl/api/graphql.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "callctl/api/graphql_document.hpp"
+
+namespace callctl::api {
+
+using nlohmann::json;
+
+std::string graphql_body(const GraphqlRequest& request) {
+    // nlohmann::json keeps keys sorted, which happens to be the conventional
+    // order: operationName, query, variables.
+    const json body = {
+        {"operationName", request.operation_name},
+        {"query", request.document},
+        {"variables", request.variables.is_null() ? json::object() : request.variables},
+    };
+    return body.dump();
+}
+
+json GraphqlResponse::to_json() const { return json{{"data", data}, {"errors", errors}}; }
+
+std::string format_graphql_path(const json& path) {
+    if (!path.is_array()) return {};
+    std::string text;
+    for (const auto& segment : path) {
+        if (!text.empty()) text += '.';
+        text += segment.is_string() ? segment.get<std::string>() : segment.dump();
+    }
+    return text;
+}
+
+std::string describe(const GraphqlError& error) {
+    if (error.path.empty()) return "GraphQL: " + error.message;
+    return fmt::format("GraphQL: {} (path: {})", error.message, error.path);
+}
+
+namespace {
+
+GraphqlError read_error(const json& entry) {
+    GraphqlError error;
+    if (entry.is_object()) {
+        if (entry.contains("message") && entry["message"].is_string()) error.message = entry["message"].get<std::string>();
+        if (entry.contains("path")) error.path = format_graphql_path(entry["path"]);
+    } else if (entry.is_string()) {
+        error.message = entry.get<std::string>();  // not per spec, but seen in the wild
+    }
+    // One line per error: a multi-line message would break the stderr format.
+    std::replace(error.message.begin(), error.message.end(), '\n', ' ');
+    if (error.message.empty()) error.message = "(no message)";
+    return error;
+}
+
+}  // namespace
+
+Result<GraphqlResponse> read_graphql_response(const http::Response& response, std::string_view what) {
+    auto body = json_body(response, what);
+    if (!body) return body.error();
+    if (!body->is_object() || (!body->contains("data") && !body->contains("errors"))) {
+        return make_error(ExitCode::http_server,
+                          fmt::format("{}: the server answered HTTP {} with JSON that is not a GraphQL response "
+                                      "(no \"data\" or \"errors\")",
+                                      what, response.status),
+                          "check --graphql-url: it must be the full URL of the GraphQL endpoint");
+    }
+    GraphqlResponse result;
+    if (body->contains("data")) result.data = (*body)["data"];
+    if (body->contains("errors")) {
+        const json& errors = (*body)["errors"];
+        if (errors.is_array()) {
+            result.errors = errors;
+        } else if (!errors.is_null()) {
+            result.errors = json::array({errors});  // a lone error object: still a failure
+        }
+    }
+    for (const auto& entry : result.errors) result.error_list.push_back(read_error(entry));
+    return result;
+}
+
+Error failure_of(const GraphqlResponse& response, std::string hint) {
+    if (response.error_list.empty()) return make_error(ExitCode::internal, "failure_of() on a successful GraphQL response");
+    return make_error(ExitCode::graphql, describe(response.error_list.back()), std::move(hint));
+}
+
+Status check_graphql_document(std::string_view document, const DocumentCheck& check) {
+    auto fail = [&](std::string why, std::string hint = {}) -> Status {
+        return make_error(ExitCode::bad_input, fmt::format("{}: {}", check.origin, why), std::move(hint));
+    };
+    auto parsed = parse_graphql(document);
+    if (!parsed) return fail(parsed.error().message);
+
+    const GraphqlOperation* operation = nullptr;
+    for (const auto& candidate : parsed->operations) {
+        if (candidate.name == check.operation_name) operation = &candidate;
+    }
+    if (operation == nullptr) {
+        std::string found;
+        for (const auto& candidate : parsed->operations) {
+            found += (found.empty() ? "" : ", ") + (candidate.name.empty() ? std::string("(anonymous)") : candidate.name);
+        }
+        // callctl sends operationName, so the server looks the operation up by name.
+        return fail(fmt::format("no operation named {} (found: {})", check.operation_name, found.empty() ? "none" : found),
+                    fmt::format("name it: `mutation {}(...) {{ ... }}`", check.operation_name));
+    }
+
+    std::vector<std::string> missing;
+    for (const auto& name : check.sent_variables) {
+        if (operation->variable(name) == nullptr) missing.push_back("$" + name);
+    }
+    if (!missing.empty()) {
+        return fail(fmt::format("operation {} does not declare {} (callctl sends {})", check.operation_name,
+                                fmt::join(missing, ", "), missing.size() == 1 ? "it" : "them"),
+                    check.example.empty() ? std::string() : fmt::format("the built-in document declares `{}`", check.example));
+    }
+
+    for (const auto& variable : operation->variables) {
+        const bool sent = std::find(check.sent_variables.begin(), check.sent_variables.end(), variable.name) !=
+                          check.sent_variables.end();
+        const bool required = !variable.type.empty() && variable.type.back() == '!' && !variable.default_value;
+        if (!sent && required) {
+            return fail(fmt::format("operation {} requires ${} ({}), which callctl does not send", check.operation_name,
+                                    variable.name, variable.type),
+                        fmt::format("callctl sends only ${}; give ${} a default value or make it nullable",
+                                    fmt::join(check.sent_variables, ", $"), variable.name));
+        }
+    }
+
+    return {};
+}
+
+Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request) {
+    http::Request http_request;
+    http_request.method = http::Method::post;
+    http_request.url = url;
+    http_request.headers.push_back({"Content-Type", "application/json"});
+    http_request.headers.push_back({"Accept", "application/json"});
+    http_request.body = graphql_body(request);
+    http_request.replay = request.replay;
+
+    const std::string what = fmt::format("GraphQL {}", request.operation_name);
+    auto response = session.send_authorized(std::move(http_request), what);
+    if (!response) return response.error();
+    return read_graphql_response(*response, what);
+}
+
+}  // namespace callctl::api
