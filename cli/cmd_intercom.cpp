@@ -1,0 +1,141 @@
+// callctl answer | open-door | hangup: intercom control over GraphQL
+// (protocols.md §3). The device comes from --device or from a captured push
+// (--from-push); the document is the built-in one unless --query-file or the
+// profile replaces it.
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "callctl/api/graphql.hpp"
+#include "callctl/api/intercom.hpp"
+#include "callctl/push/push.hpp"
+#include "callctl/util/fs.hpp"
+
+namespace callctl::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct IntercomOptions {
+    std::string device;
+    std::string from_push;
+    std::string query_file;
+};
+
+std::string push_origin(const std::string& path) { return path == "-" ? "the push on stdin" : "push " + path; }
+
+// --device, --from-push, or both when they agree.
+Result<std::string> resolve_device(const IntercomOptions& options, std::string_view command) {
+    const bool have_device = !options.device.empty();
+    if (!have_device && options.from_push.empty()) {
+        return make_error(ExitCode::usage, fmt::format("{} needs --device IOT_DEVICE_ID or --from-push FILE", command),
+                          fmt::format("e.g. `callctl {} --device dev_42`, or `callctl {} --from-push push.json`", command,
+                                      command));
+    }
+    if (options.from_push.empty()) return options.device;
+
+    auto raw = util::read_file(options.from_push);
+    if (!raw) return raw.error();
+    auto from_push = push::find_iot_device_id(*raw);
+    if (!from_push || from_push->empty()) {
+        return make_error(ExitCode::bad_input, fmt::format("{}: no iotDeviceId found", push_origin(options.from_push)),
+                          "an intercom push carries one (Call.Incoming / Call.StopIncoming); see what this one holds "
+                          "with `callctl decode-push FILE`");
+    }
+    if (have_device && *from_push != options.device) {
+        return make_error(ExitCode::usage,
+                          fmt::format("--device {} differs from the iotDeviceId {} in {}", options.device, *from_push,
+                                      push_origin(options.from_push)),
+                          "give one of --device and --from-push, or make them agree");
+    }
+    return *from_push;
+}
+
+Result<std::optional<api::DocumentOverride>> read_query_file(const IntercomOptions& options) {
+    if (options.query_file.empty()) return std::optional<api::DocumentOverride>{};
+    auto text = util::read_file(options.query_file);
+    if (!text) return text.error();
+    return std::optional<api::DocumentOverride>{api::DocumentOverride{std::move(*text), "--query-file " + options.query_file}};
+}
+
+std::string confirmation(const api::IntercomActionSpec& spec, const std::string& device, const json& data) {
+    const auto name = api::device_name(data);
+    return name ? fmt::format("{}: {} ({})\n", spec.confirmation, device, *name)
+                : fmt::format("{}: {}\n", spec.confirmation, device);
+}
+
+Status run_intercom(api::IntercomAction action, const IntercomOptions& options, Context& context) {
+    const api::IntercomActionSpec& spec = api::intercom_action(action);
+    if (options.from_push == "-" && options.query_file == "-") {
+        return make_error(ExitCode::usage, "--from-push and --query-file cannot both read standard input");
+    }
+
+    // Everything the user gave is checked before any token or network is touched.
+    auto device = resolve_device(options, spec.command);
+    if (!device) return device.error();
+    auto query_file = read_query_file(options);
+    if (!query_file) return query_file.error();
+    auto settings = context.settings();
+    if (!settings) return settings.error();
+    auto request = api::intercom_request(action, *device, **settings, *query_file);
+    if (!request) return request.error();
+    auto url = api::endpoint_url(**settings, api::Endpoint::graphql);
+    if (!url) return url.error();
+
+    auto session = context.session();
+    if (!session) return session.error();
+    (*session)->note(fmt::format("{} on device {}", request->operation_name, *device));
+    if (*query_file || (*settings)->graphql_documents.count(request->operation_name) > 0) {
+        (*session)->note(fmt::format("{} document from {}", request->operation_name,
+                                     *query_file ? (*query_file)->origin : "the profile"));
+    }
+
+    auto response = api::execute_graphql(**session, *url, *request);
+    if (!response) return response.error();
+
+    Printer& out = context.out();
+    if (response->failed()) {
+        // JSON readers still get whatever data the server managed to return.
+        if (!out.is_table()) out.json(response->to_json());
+        // One line per error; the last one becomes the returned Error.
+        for (std::size_t i = 0; i + 1 < response->error_list.size(); ++i) {
+            std::fprintf(stderr, "callctl: error: %s\n", api::describe(response->error_list[i]).c_str());
+        }
+        return api::failure_of(*response, api::replacement_hint(request->operation_name, *response));
+    }
+    out.result(response->data, [&] { return confirmation(spec, *device, response->data); });
+    return {};
+}
+
+void register_one(CLI::App& app, Context& context, const api::IntercomActionSpec& spec) {
+    CLI::App* command = app.add_subcommand(std::string(spec.command), std::string(spec.summary));
+    auto options = std::make_shared<IntercomOptions>();
+    command->add_option("--device", options->device, "The intercom's iotDeviceId")->option_text("IOT_DEVICE_ID");
+    command->add_option("--from-push", options->from_push,
+                        "Take the iotDeviceId from a push payload (FILE, or - for stdin; any form decode-push accepts, "
+                        "no key needed)")
+        ->option_text("FILE");
+    command->add_option("--query-file", options->query_file,
+                        fmt::format("Send this GraphQL document instead of the built-in {} (must declare the same "
+                                    "operation and variables)",
+                                    spec.operation))
+        ->option_text("FILE");
+    command->footer(fmt::format("Prints the mutation's data. GraphQL errors exit 8. A profile may replace the "
+                                "document: `callctl profile set graphql.{} @FILE`.",
+                                spec.operation));
+    const api::IntercomAction action = spec.action;
+    on_run(*command, context, [action, options](Context& c) { return run_intercom(action, *options, c); });
+}
+
+}  // namespace
+
+void register_intercom(CLI::App& app, Context& context) {
+    for (const auto& spec : api::intercom_actions()) register_one(app, context, spec);
+}
+
+}  // namespace callctl::cli
