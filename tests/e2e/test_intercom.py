@@ -221,6 +221,16 @@ class IntercomTest(unittest.TestCase):
         self.assertIn('GraphQL: Cannot query field "pickUp"', err)
         self.assertIn("graphql.AnswerIncomingCall @FILE", err)
 
+    def test_every_error_gets_its_own_line(self):
+        path = self.write("two-errors.graphql", "mutation AnswerIncomingCall($iotDeviceId: ID!) "
+                                                 "{ a: pickUp(x: $iotDeviceId) { y } b: other }")
+        code, out, err = self.callctl("-o", "json", "answer", "--device", "dev_42", "--query-file", path)
+        self.assertEqual(code, 8, err)
+        lines = [line for line in err.splitlines() if line.startswith("callctl: error: ")]
+        self.assertEqual(lines, ['callctl: error: GraphQL: Cannot query field "pickUp" on type "Mutation".',
+                                 'callctl: error: GraphQL: Cannot query field "other" on type "Mutation".'])
+        self.assertEqual(len(json.loads(out)["errors"]), 2)
+
 
 if __name__ == "__main__":
     unittest.main()
