@@ -9,6 +9,7 @@
 
 #include "callctl/util/interrupt.hpp"
 #include "callctl/version.hpp"
+#include "choices.hpp"
 
 namespace callctl::cli {
 
@@ -92,23 +93,25 @@ struct GlobalOptions {
 
 void add_global_options(CLI::App& app, GlobalOptions& g, config::Flags& flags) {
     const char* group = "Global options";
-    app.add_option("--profile", g.profile, "Profile in the config file [env: CALLCTL_PROFILE] (default: default)")
+    completes_profiles(
+        app.add_option("--profile", g.profile, "Profile in the config file [env: CALLCTL_PROFILE] (default: default)"))
         ->group(group);
-    app.add_option("--config", g.config, "Config file [env: CALLCTL_CONFIG]")->group(group);
+    completes_files(app.add_option("--config", g.config, "Config file [env: CALLCTL_CONFIG]"))->group(group);
     app.add_option("--token-url", g.token_url, "Base URL of the token endpoint [env: CALLCTL_TOKEN_URL]")->group(group);
     app.add_option("--rest-url", g.rest_url, "Base URL of the REST call API [env: CALLCTL_REST_URL]")->group(group);
     app.add_option("--graphql-url", g.graphql_url, "Full URL of the GraphQL endpoint [env: CALLCTL_GRAPHQL_URL]")
         ->group(group);
     app.add_option("--token", g.token, "Bearer token (prefer --token-file or CALLCTL_TOKEN: argv is visible to others)")
         ->group(group);
-    app.add_option("--token-file", g.token_file, "Read the bearer token from FILE ('-' = stdin) [env: CALLCTL_TOKEN]")
+    completes_files(app.add_option("--token-file", g.token_file, "Read the bearer token from FILE ('-' = stdin) [env: CALLCTL_TOKEN]"))
         ->group(group);
-    app.add_option("-o,--output", g.output, "auto|json|ndjson|table; auto: table on a terminal, else JSON [env: CALLCTL_OUTPUT]")
+    restrict_to(app.add_option("-o,--output", g.output, "auto: table on a terminal, else JSON [env: CALLCTL_OUTPUT]"),
+                {"auto", "json", "ndjson", "table"})
         ->group(group);
     app.add_option("--timeout", g.timeout, "Per-request time limit in seconds (default 30)")->group(group);
     app.add_option("--connect-timeout", g.connect_timeout, "Connection time limit in seconds (default 10)")->group(group);
     app.add_option("--retries", g.retries, "Retries of a failed request (default 2)")->group(group);
-    app.add_option("--cacert", g.cacert, "Trust this CA bundle for TLS")->group(group);
+    completes_files(app.add_option("--cacert", g.cacert, "Trust this CA bundle for TLS"))->group(group);
     app.add_flag("-k,--insecure", flags.insecure, "Skip TLS certificate verification")->group(group);
     app.add_flag("-v,--verbose", flags.verbose, "Request/response summary on stderr, secrets redacted")->group(group);
     app.add_flag("-q,--quiet", flags.quiet, "Nothing on stdout but the result")->group(group);
@@ -155,6 +158,13 @@ void build_app(CLI::App& app, Context& context) {
                "See callctl(1).");
 
     register_profile(app, context);
+    register_token(app, context);
+    register_e911(app, context);
+    register_phone(app, context);
+    register_create_call(app, context);
+    register_call_log(app, context);
+    register_intercom(app, context);
+    register_completion(app, context);
 }
 
 }  // namespace
