@@ -17,6 +17,7 @@
 #include "callctl/output/json.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
+#include "choices.hpp"
 
 namespace callctl::cli {
 
@@ -243,11 +244,11 @@ void register_call_log(CLI::App& app, Context& context) {
     auto options = std::make_shared<CallLogOptions>();
     CLI::App* command = app.add_subcommand("call-log", "Fetch call logs (GET /rtc/getCallLogById), many concurrently");
     command->add_option("CALL_ID", options->ids, "Call ids (callId); one id prints one object or a call report");
-    command->add_option("--ids-from", options->ids_from, "Read call ids from FILE, one per line ('-' = stdin)")
+    completes_files(command->add_option("--ids-from", options->ids_from, "Read call ids from FILE, one per line ('-' = stdin)"))
         ->type_name("FILE|-");
     command->add_option("--parallel", options->parallel, "Requests in flight at once (default 8)")->type_name("N");
-    command->add_option("--wait-for", options->wait_for, "Poll until every call is at this status or later")
-        ->type_name("planned|started|ended");
+    restrict_to(command->add_option("--wait-for", options->wait_for, "Poll until every call is at this status or later"),
+                {"planned", "started", "ended"});
     command->add_option("--interval", options->interval, "Seconds between polls with --wait-for (default 2)")
         ->type_name("SEC");
     command->add_option("--wait-timeout", options->wait_timeout, "Give up (exit 10) after SEC seconds (default 60)")

@@ -14,6 +14,7 @@
 #include "callctl/api/rest.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/util/fs.hpp"
+#include "choices.hpp"
 
 namespace callctl::cli {
 
@@ -96,14 +97,16 @@ void register_create_call(CLI::App& app, Context& context) {
     command->add_option("--title", options->title, "Title of the call")->required();
     command->add_option("--invite", options->invites, "Invite USER or USER:DBID (userId, userDbId); repeatable")
         ->type_name("USER[:DBID]");
-    command->add_option("--invite-file", options->invite_file,
-                        "Invite the contacts of a JSON array of contact objects ('-' = stdin); every field is sent")
+    completes_files(command->add_option("--invite-file", options->invite_file,
+                                        "Invite the contacts of a JSON array of contact objects ('-' = stdin); every field is sent"))
         ->type_name("FILE");
     command->add_option("--team", options->teams, "Invite a team by id; repeatable")->type_name("ID");
-    command->add_option("--type", options->type, "mesh (1:1) or sfu (multi-party); default: sfu for more than one invitee")
-        ->type_name("mesh|sfu");
-    command->add_option("--reason", options->reason, "standard or service-request (default: standard)")
-        ->type_name("standard|service-request");
+    // Case-insensitive, wire spelling accepted (SFU, SERVICE_REQUEST).
+    restrict_to(command->add_option("--type", options->type,
+                                    "mesh (1:1) or sfu (multi-party); default: sfu for more than one invitee"),
+                {"mesh", "sfu"});
+    restrict_to(command->add_option("--reason", options->reason, "standard or service-request (default: standard)"),
+                {"standard", "service-request"});
     command->add_flag("--anonymous", options->anonymous, "Allow anonymous joins");
     command->add_flag("--no-notify", options->no_notify, "Do not notify the invitees right away");
     command->add_option("--creator", options->creator, "Create the call on behalf of this user's database id (broker)")

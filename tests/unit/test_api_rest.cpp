@@ -30,13 +30,13 @@ ordered_json event(const char* type, const ordered_json& who, const char* when =
 
 }  // namespace
 
-TEST_CASE("createCall body: defaults for one invitee are MESH, STANDARD, notify on, anonymous off") {
+TEST_CASE("rest: createCall body: defaults for one invitee are MESH, STANDARD, notify on, anonymous off") {
     CHECK(body_of(one_invite()) ==
           R"({"callTitle":"Test Call","callReason":"STANDARD","callType":"MESH","invitedContacts":[{"userId":"tester","userDbId":8}],)"
           R"("invitedTeams":[],"joinAnonymousAllowed":false,"informOthersDirectly":true,"plannedDateTime":null})");
 }
 
-TEST_CASE("createCall body: more than one invitee defaults to SFU; an explicit type wins") {
+TEST_CASE("rest: createCall body: more than one invitee defaults to SFU; an explicit type wins") {
     CreateCallRequest request = one_invite();
     request.contacts.push_back(*parse_invite("other"));
     CHECK(create_call_body(request)["callType"] == "SFU");
@@ -47,7 +47,7 @@ TEST_CASE("createCall body: more than one invitee defaults to SFU; an explicit t
     CHECK(create_call_body(single)["callType"] == "SFU");
 }
 
-TEST_CASE("createCall body: every flag set, in the protocol's key order") {
+TEST_CASE("rest: createCall body: every flag set, in the protocol's key order") {
     CreateCallRequest request = one_invite();
     request.teams.push_back(team_object("5"));
     request.teams.push_back(team_object("ops"));
@@ -62,7 +62,7 @@ TEST_CASE("createCall body: every flag set, in the protocol's key order") {
           R"("plannedDateTime":"2030-01-31T09:30:00Z"})");
 }
 
-TEST_CASE("createCall request: POST to /rtc/createCall, never replayed blindly") {
+TEST_CASE("rest: createCall request: POST to /rtc/createCall, never replayed blindly") {
     const auto request = create_call_request("http://127.0.0.1:9/base/", one_invite());
     CHECK(request.method == callctl::http::Method::post);
     CHECK(request.url == "http://127.0.0.1:9/base/rtc/createCall");
@@ -70,7 +70,7 @@ TEST_CASE("createCall request: POST to /rtc/createCall, never replayed blindly")
     CHECK(request.body == body_of(one_invite()));
 }
 
-TEST_CASE("invites: USER and USER:DBID; bad ones are usage errors") {
+TEST_CASE("rest: invites: USER and USER:DBID; bad ones are usage errors") {
     CHECK(parse_invite("tester:8")->dump() == R"({"userId":"tester","userDbId":8})");
     CHECK(parse_invite("tester")->dump() == R"({"userId":"tester"})");
     CHECK(parse_invite("sip:alice:42")->dump() == R"({"userId":"sip:alice","userDbId":42})");
@@ -82,7 +82,7 @@ TEST_CASE("invites: USER and USER:DBID; bad ones are usage errors") {
     }
 }
 
-TEST_CASE("invite file: contacts keep every field, in their order") {
+TEST_CASE("rest: invite file: contacts keep every field, in their order") {
     const auto contacts = parse_invite_file(
         R"([{"displayName":"Tester","domain":"ubimax","email":"t@example.com","phoneNumber":"","userDbId":8,"userId":"tester","x":{"y":1}}])",
         "f.json");
@@ -100,7 +100,7 @@ TEST_CASE("invite file: contacts keep every field, in their order") {
     }
 }
 
-TEST_CASE("enums: case-insensitive, wire spelling accepted") {
+TEST_CASE("rest: enums: case-insensitive, wire spelling accepted") {
     CHECK(*parse_call_type("SFU") == CallType::sfu);
     CHECK(*parse_call_type("Mesh") == CallType::mesh);
     CHECK(*parse_call_reason("service-request") == CallReason::service_request);
@@ -112,7 +112,7 @@ TEST_CASE("enums: case-insensitive, wire spelling accepted") {
     CHECK(parse_wait_target("over").error().code == ExitCode::usage);
 }
 
-TEST_CASE("ISO-8601 date-times") {
+TEST_CASE("rest: ISO-8601 date-times") {
     for (const char* good : {"2030-01-31T09:30:00Z", "2030-01-31T09:30Z", "2030-01-31T09:30:00.123Z",
                              "2030-01-31T09:30:00+01:00", "2030-01-31T09:30:00-0530", "2030-01-31T09:30:00",
                              "2028-02-29T00:00:00Z", "2030-12-31T23:59:60Z"}) {
@@ -127,7 +127,7 @@ TEST_CASE("ISO-8601 date-times") {
     }
 }
 
-TEST_CASE("validate: title, someone to invite, planned time") {
+TEST_CASE("rest: validate: title, someone to invite, planned time") {
     CHECK(validate(one_invite()).has_value());
     CreateCallRequest request = one_invite();
     request.planned = "next tuesday";
@@ -143,13 +143,13 @@ TEST_CASE("validate: title, someone to invite, planned time") {
     CHECK(validate(request).has_value());  // a team-only call is fine
 }
 
-TEST_CASE("call-log URLs percent-encode the id") {
+TEST_CASE("rest: call-log URLs percent-encode the id") {
     CHECK(call_log_url("http://h:1", "e76e1d8a-8267") == "http://h:1/rtc/getCallLogById?callId=e76e1d8a-8267");
     CHECK(call_log_url("http://h:1/", "a b/c?d&e=f#g%") ==
           "http://h:1/rtc/getCallLogById?callId=a%20b%2Fc%3Fd%26e%3Df%23g%25");
 }
 
-TEST_CASE("id lines: trimmed, blanks and comments skipped") {
+TEST_CASE("rest: id lines: trimmed, blanks and comments skipped") {
     const auto ids = parse_id_lines("a\n  b  \r\n\n# note\nc");
     REQUIRE(ids.size() == 3);
     CHECK(ids[0] == "a");
@@ -158,7 +158,7 @@ TEST_CASE("id lines: trimmed, blanks and comments skipped") {
     CHECK(parse_id_lines("").empty());
 }
 
-TEST_CASE("status order: Planned < Started < Ended; unknown never reached") {
+TEST_CASE("rest: status order: Planned < Started < Ended; unknown never reached") {
     CHECK(status_reached("Planned", CallStatus::planned));
     CHECK_FALSE(status_reached("Planned", CallStatus::started));
     CHECK(status_reached("Started", CallStatus::started));
@@ -169,7 +169,7 @@ TEST_CASE("status order: Planned < Started < Ended; unknown never reached") {
     CHECK_FALSE(status_reached("", CallStatus::planned));
 }
 
-TEST_CASE("summary: joined now is Joins minus Leaves per contact") {
+TEST_CASE("rest: summary: joined now is Joins minus Leaves per contact") {
     const ordered_json a = contact("callertest1", 8);
     const ordered_json b = contact("callertest2", 9);
     CallLog log = {{"id", 842},
@@ -205,7 +205,7 @@ TEST_CASE("summary: joined now is Joins minus Leaves per contact") {
     CHECK(summarize_call(log).created == "2030-01-01T09:59:59Z");
 }
 
-TEST_CASE("summary of a sparse log uses dashes, not failures") {
+TEST_CASE("rest: summary of a sparse log uses dashes, not failures") {
     const CallSummary s = summarize_call(CallLog{{"callId", "x"}});
     CHECK(s.id == "-");
     CHECK(s.status == "-");
@@ -217,7 +217,7 @@ TEST_CASE("summary of a sparse log uses dashes, not failures") {
     CHECK(contact_label(ordered_json{{"displayName", "tester"}, {"userId", "tester"}}) == "tester");
 }
 
-TEST_CASE("wait-for: done, poll again without overshooting, time out") {
+TEST_CASE("rest: wait-for: done, poll again without overshooting, time out") {
     CHECK(next_wait_step(0, milliseconds{0}, milliseconds{2000}, milliseconds{60000}).kind == WaitStep::Kind::done);
     CHECK(next_wait_step(0, milliseconds{90000}, milliseconds{2000}, milliseconds{60000}).kind == WaitStep::Kind::done);
     auto step = next_wait_step(3, milliseconds{1000}, milliseconds{2000}, milliseconds{60000});
@@ -230,12 +230,12 @@ TEST_CASE("wait-for: done, poll again without overshooting, time out") {
     CHECK(next_wait_step(1, milliseconds{0}, milliseconds{2000}, milliseconds{0}).kind == WaitStep::Kind::timed_out);
 }
 
-TEST_CASE("error objects carry the call id, exit code and message") {
+TEST_CASE("rest: error objects carry the call id, exit code and message") {
     const auto object = error_object("abc", callctl::make_error(ExitCode::http_client, "call abc: HTTP 404: no call"));
     CHECK(object.dump() == R"({"callId":"abc","error":{"code":6,"message":"call abc: HTTP 404: no call"}})");
 }
 
-TEST_CASE("fetch windows stay bounded") {
+TEST_CASE("rest: fetch windows stay bounded") {
     CHECK(CallLogFetcher::window_size(1) == 64);
     CHECK(CallLogFetcher::window_size(8) == 256);
     CHECK(CallLogFetcher::window_size(1000) == 1024);

@@ -145,7 +145,8 @@ CallSummary summarize_call(const CallLog& log) {
     summary.created = !created_at.empty() ? created_at : created_event_time;
     for (std::string* text : {&summary.first_event, &summary.last_event, &summary.created, &summary.status,
                               &summary.type, &summary.title, &summary.call_id}) {
-        if (text->empty()) *text = "-";
+        // push_back, not = "-": GCC 12 warns falsely (-Wrestrict) on that assignment.
+        if (text->empty()) text->push_back('-');
     }
     return summary;
 }
