@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "choices.hpp"
 #include "callctl/api/e911.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/output/table.hpp"
@@ -104,9 +105,9 @@ void register_e911(CLI::App& app, Context& context) {
     for (const auto& flag : address_flags()) {
         options->given.push_back(e911->add_option(flag.flag, options->flags.*flag.member, flag.help)->group("Address"));
     }
-    e911->add_option("--address-file", options->address_file,
-                     "JSON object with first_name, last_name, house_number, street, unit, city, state, zip "
-                     "('-' = stdin); flags override its fields");
+    completes_files(e911->add_option("--address-file", options->address_file,
+                                     "JSON object with first_name, last_name, house_number, street, unit, city, "
+                                     "state, zip ('-' = stdin); flags override its fields"));
     e911->add_flag("--confirmed", options->confirmed, "Send is_confirmed: true (the user confirmed the address)");
     e911->footer("Only for mobile-number and virtual-number tokens. The address is checked before sending; every "
                  "problem is named (exit 3).");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "choices.hpp"
 #include "callctl/api/graphql.hpp"
 #include "callctl/api/intercom.hpp"
 #include "callctl/push/push.hpp"
@@ -116,14 +117,14 @@ void register_one(CLI::App& app, Context& context, const api::IntercomActionSpec
     CLI::App* command = app.add_subcommand(std::string(spec.command), std::string(spec.summary));
     auto options = std::make_shared<IntercomOptions>();
     command->add_option("--device", options->device, "The intercom's iotDeviceId")->option_text("IOT_DEVICE_ID");
-    command->add_option("--from-push", options->from_push,
+    completes_files(command->add_option("--from-push", options->from_push,
                         "Take the iotDeviceId from a push payload (FILE, or - for stdin; any form decode-push accepts, "
-                        "no key needed)")
+                        "no key needed)"))
         ->option_text("FILE");
-    command->add_option("--query-file", options->query_file,
+    completes_files(command->add_option("--query-file", options->query_file,
                         fmt::format("Send this GraphQL document instead of the built-in {} (must declare the same "
                                     "operation and variables)",
-                                    spec.operation))
+                                    spec.operation)))
         ->option_text("FILE");
     command->footer(fmt::format("Prints the mutation's data. GraphQL errors exit 8. A profile may replace the "
                                 "document: `callctl profile set graphql.{} @FILE`.",

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "choices.hpp"
 #include "callctl/api/token.hpp"
 #include "callctl/crypto/jwt.hpp"
 #include "callctl/output/json.hpp"
@@ -313,17 +314,19 @@ void register_token(CLI::App& app, Context& context) {
     auto options = std::make_shared<TokenOptions>();
 
     CLI::App* create = token->add_subcommand("create", "POST /tokens: a new access token for a scope");
-    create->add_option("--scope", options->scope, "mobile-number|virtual-number|account-id (MOBILE_NUMBER ... too)")->required();
+    restrict_to(create->add_option("--scope", options->scope, "The kind of user (the wire spelling MOBILE_NUMBER works too)"),
+                {"mobile-number", "virtual-number", "account-id"})
+        ->required();
     create->add_option("--auth-code", options->auth_code,
                        "mobile-number only: the OAuth consent code ('-' reads stdin) [env: CALLCTL_AUTH_CODE]");
-    create->add_option("--auth-code-file", options->auth_code_file, "Read the consent code from FILE");
+    completes_files(create->add_option("--auth-code-file", options->auth_code_file, "Read the consent code from FILE"));
     create->add_flag("--save", options->save, "Store the token (and refresh token, scope, expiry) for this profile");
     create->add_flag("--reveal", options->reveal, "Show token values even on a terminal");
     on_run(*create, context, [options](Context& c) { return run_create(*options, c); });
 
     CLI::App* refresh = token->add_subcommand("refresh", "POST /tokens {refresh_token}: default the stored one (the new pair is stored)");
     refresh->add_option("--refresh-token", options->refresh_token, "The refresh token ('-' reads stdin)");
-    refresh->add_option("--refresh-token-file", options->refresh_token_file, "Read the refresh token from FILE");
+    completes_files(refresh->add_option("--refresh-token-file", options->refresh_token_file, "Read the refresh token from FILE"));
     refresh->add_flag("--save", options->save, "Store the new pair for this profile (always done for the stored token)");
     refresh->add_flag("--reveal", options->reveal, "Show token values even on a terminal");
     on_run(*refresh, context, [options](Context& c) { return run_refresh(*options, c); });

@@ -118,7 +118,7 @@ class TokenTest(unittest.TestCase):
         self.assertEqual(self.callctl("token", "create", "--scope", "virtual-number", "--auth-code", "x")[0], 2)
         code, _, err = self.callctl("token", "create", "--scope", "e911")
         self.assertEqual(code, 2)
-        self.assertIn("mobile-number, virtual-number or account-id", err)
+        self.assertIn("--scope: 'e911' is not one of mobile-number|virtual-number|account-id", err)
         self.assertEqual(self.logged(), [])
 
     def test_the_servers_400_message_reaches_the_user(self):
