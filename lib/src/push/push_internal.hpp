@@ -8,8 +8,8 @@
 
 namespace callctl::push::detail {
 
-// The per-vendor decoders take the unwrapped data map. `raw_payload` is the
-// text as read (Kaleyra signs it; Webex --extract may quote from it).
+// The per-vendor decoders take the unwrapped data map (by value: they move
+// pieces of it into the output). decode() has already checked the signature.
 Result<Decoded> decode_intercom(Json data, const DecodeOptions& options);
 Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, std::optional<long long> signed_at);
 Result<Decoded> decode_webex(Json data, const DecodeOptions& options);

@@ -17,7 +17,7 @@
 //   intercom  vendor, event, vendor_event, iot_device_id, call_id, video, audio, extra
 //             video/audio: the decrypted JSON as sent (audio gains "jwt": {verified:false,
 //             header, claims, expires_at, expired}), or {"encrypted":true,"ciphertext_bytes":N}
-//   kaleyra   vendor, event, vendor_event, [event_version, namespace, timestamp], signature,
+//   kaleyra   vendor, event, vendor_event, [event_version, namespace, timestamp], signature{verified,signed_at},
 //             room_id, then per event: caller, callees[{user,status}], call_type,
 //             recording{enabled,type}, created_at, live, duration — or data (passed through)
 //   webex     vendor, event, vendor_event, webhook_id, webhook_name, actor_id, org_id,
