@@ -48,6 +48,9 @@ private:
 
 void configure(httplib::Server& server, int threads) {
     // Clients reuse connections for whole batches (call-log --parallel).
+    // Small answers on a reused connection otherwise wait for the client's
+    // delayed ACK (Nagle): ~40 ms a request, which would swamp every benchmark.
+    server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000);
     server.set_keep_alive_timeout(5);
     server.set_read_timeout(10);
