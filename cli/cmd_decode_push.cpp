@@ -120,7 +120,7 @@ Status run_decode_push(const DecodePushOptions& options, Context& context) {
     if (decoded->status != ExitCode::ok) {
         std::string message;
         for (const auto& warning : decoded->warnings) message += (message.empty() ? "" : "; ") + warning;
-        return make_error(decoded->status, message, "--require-decrypt fails when a field cannot be decrypted");
+        return make_error(decoded->status, message);  // the warnings already say what to give
     }
     for (const auto& warning : decoded->warnings) context.warn(warning);
 

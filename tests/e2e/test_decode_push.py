@@ -148,8 +148,7 @@ class DecodePushTest(unittest.TestCase):
         self.assertEqual(err.splitlines(),
                          ["callctl: warning: video, audio stayed encrypted: no key (use --key-file or CALLCTL_PUSH_KEY)"])
         code, out, err = self.decode(path, "--require-decrypt", "-o", "json")
-        self.assertEqual((code, out), (9, ""), err)
-        self.assertTrue(err.startswith("callctl: error: video, audio stayed encrypted"), err)
+        self.assert_one_error(code, out, err, 9, "video, audio stayed encrypted: no key")
         # with the key, --require-decrypt is satisfied
         code, _, err = self.decode(path, "--require-decrypt", "--key-file", self.key_file, "-o", "json")
         self.assertEqual((code, err), (0, ""))
@@ -184,6 +183,8 @@ class DecodePushTest(unittest.TestCase):
         self.assert_one_error(code, out, err, 3, "unknown push payload: cannot tell the vendor (use --vendor)")
         code, out, err = self.decode(self.write("missing.json", "x"), "--vendor", "mystery")
         self.assertEqual((code, out), (2, ""), err)
+        code, out, err = self.decode("--key-file", "-", input=json.dumps(self.sandbox_push()))
+        self.assert_one_error(code, out, err, 2, "--key-file - and the payload cannot both come from standard input")
         code, out, err = self.decode(str(self.dir / "no-such-file.json"))
         self.assert_one_error(code, out, err, 3, "no-such-file.json")
 
