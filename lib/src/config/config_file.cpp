@@ -66,13 +66,19 @@ Result<ConfigFile> ConfigFile::load(const std::filesystem::path& path) {
     if (!std::filesystem::exists(path, ec)) return file;
     auto text = util::read_file(path.string());
     if (!text) return text.error();
+    return parse(*text, path);
+}
+
+Result<ConfigFile> ConfigFile::parse(std::string_view text, const std::filesystem::path& path) {
+    ConfigFile file;
+    file.path_ = path;
     file.exists_ = true;
-    if (util::trim(*text).empty()) return file;
+    if (util::trim(text).empty()) return file;
     try {
-        file.root_ = json::parse(*text);
+        file.root_ = json::parse(text);
     } catch (const json::parse_error& e) {
         return make_error(ExitCode::bad_input,
-                          "malformed config: " + describe_json_error(path, *text, e.byte, short_parse_message(e.what())),
+                          "malformed config: " + describe_json_error(path, text, e.byte, short_parse_message(e.what())),
                           "fix the JSON at that position, or move the file aside to start afresh");
     }
     if (!file.root_.is_object()) {

@@ -50,12 +50,18 @@ Result<CredentialStore> CredentialStore::load(const std::filesystem::path& path)
     if (!std::filesystem::exists(path, ec)) return store;
     auto text = util::read_file(path.string());
     if (!text) return text.error();
-    if (util::trim(*text).empty()) return store;
+    return parse(*text, path);
+}
+
+Result<CredentialStore> CredentialStore::parse(std::string_view text, const std::filesystem::path& path) {
+    CredentialStore store;
+    store.path_ = path;
+    if (util::trim(text).empty()) return store;
     try {
-        store.root_ = json::parse(*text);
+        store.root_ = json::parse(text);
     } catch (const json::parse_error& e) {
         return make_error(ExitCode::bad_input,
-                          "malformed credentials: " + describe_json_error(path, *text, e.byte, "not valid JSON"),
+                          "malformed credentials: " + describe_json_error(path, text, e.byte, "not valid JSON"),
                           fmt::format("remove {} and log in again with `callctl token create --save`", path.string()));
     }
     if (!store.root_.is_object() || (store.root_.contains("profiles") && !store.root_["profiles"].is_object())) {

@@ -35,6 +35,9 @@ public:
     // A missing file is an empty config; a malformed one is bad_input naming
     // the file, line and column.
     static Result<ConfigFile> load(const std::filesystem::path& path);
+    // The same for text already read (`path` only names it in messages); the
+    // fuzz target and tests use this to skip the file system.
+    static Result<ConfigFile> parse(std::string_view text, const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
     bool exists() const { return exists_; }

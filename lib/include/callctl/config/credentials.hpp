@@ -35,6 +35,8 @@ class CredentialStore {
 public:
     // A missing file is an empty store.
     static Result<CredentialStore> load(const std::filesystem::path& path);
+    // The same for text already read (`path` names it in messages and is where save() writes).
+    static Result<CredentialStore> parse(std::string_view text, const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
     std::optional<StoredToken> get(std::string_view profile) const;
