@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -247,6 +248,16 @@ def clean_env(home: TempHome | None = None, env: dict | None = None) -> dict:
     return base
 
 
+SANITIZER_REPORT = re.compile(r"^==\d+==ERROR: \w+Sanitizer|: runtime error: ", re.MULTILINE)
+
+
+def check_sanitizer_report(stderr: str) -> None:
+    """In a sanitizer build (scripts/test --sanitize) a report fails the test that caused it, even
+    one that expected a non-zero exit status."""
+    if SANITIZER_REPORT.search(stderr):
+        raise AssertionError("sanitizer report from callctl:\n" + stderr)
+
+
 def run_callctl(args: list[str], env: dict | None = None, input: str | bytes | None = None,
                 timeout: float = 30, home: TempHome | None = None) -> tuple[int, str, str]:
     """Runs callctl; returns (returncode, stdout, stderr).
@@ -264,6 +275,7 @@ def run_callctl(args: list[str], env: dict | None = None, input: str | bytes | N
         out, err = proc.stdout, proc.stderr
         if not text:
             out, err = out.decode(errors="replace"), err.decode(errors="replace")
+        check_sanitizer_report(err)
         return proc.returncode, out, err
     finally:
         if own_home:
