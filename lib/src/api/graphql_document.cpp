@@ -13,6 +13,8 @@
 
 namespace callctl::api {
 
+GraphqlValue::GraphqlValue() = default;
+
 namespace {
 
 // ---------------------------------------------------------------- tokens

@@ -195,7 +195,8 @@ std::string hex_encode(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes.size() * 2);
-    for (const unsigned char c : bytes) {
+    for (const char byte : bytes) {
+        const auto c = static_cast<unsigned char>(byte);
         out += digits[c >> 4];
         out += digits[c & 15];
     }

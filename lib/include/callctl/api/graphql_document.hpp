@@ -20,6 +20,11 @@ namespace callctl::api {
 
 // A literal or a variable reference as written in the document.
 struct GraphqlValue {
+    // Declared here, defaulted in the .cpp: clang (with libstdc++) would
+    // otherwise instantiate std::pair<std::string, GraphqlValue> from inside
+    // the implicit constructor's checks while GraphqlValue is still incomplete,
+    // and reject it (GCC accepts either way).
+    GraphqlValue();
     enum class Kind { variable, int_number, float_number, string, boolean, null, enum_value, list, object };
     Kind kind = Kind::null;
     std::string text;  // variable name (no $), number text, decoded string, "true"/"false", enum name
