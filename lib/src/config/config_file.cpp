@@ -80,6 +80,11 @@ Result<ConfigFile> ConfigFile::parse(std::string_view text, const std::filesyste
         return make_error(ExitCode::bad_input,
                           "malformed config: " + describe_json_error(path, text, e.byte, short_parse_message(e.what())),
                           "fix the JSON at that position, or move the file aside to start afresh");
+    } catch (const json::exception& e) {
+        // Valid syntax nlohmann still refuses, e.g. 1e400 (out_of_range.406):
+        // bad input like any other, not an internal error.
+        return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: {}", path.string(), e.what()),
+                          "fix the value, or move the file aside to start afresh");
     }
     if (!file.root_.is_object()) {
         return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: expected a JSON object", path.string()));
@@ -144,7 +149,11 @@ Status ConfigFile::set(std::string_view profile, std::string_view key, std::stri
             if (!text) return text.error();
             document = std::move(*text);
         }
-        target["graphql"][operation] = document;
+        // A hand-edited "graphql" that is not an object is replaced, as a
+        // non-object profile is above (operator[] on it would throw).
+        json& documents = target["graphql"];
+        if (!documents.is_object()) documents = json::object();
+        documents[operation] = document;
         return {};
     }
 
@@ -190,7 +199,7 @@ bool ConfigFile::unset(std::string_view profile, std::string_view key) {
     if (!has_profile(profile)) return false;
     json& target = root_["profiles"][std::string(profile)];
     if (util::starts_with(key, "graphql.")) {
-        if (!target.contains("graphql")) return false;
+        if (!target.contains("graphql") || !target["graphql"].is_object()) return false;
         return target["graphql"].erase(std::string(key.substr(8))) > 0;
     }
     return target.erase(std::string(key)) > 0;

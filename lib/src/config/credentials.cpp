@@ -1,5 +1,7 @@
 #include "callctl/config/credentials.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "callctl/config/config_file.hpp"
@@ -31,7 +33,15 @@ Result<StoredToken> stored_token_from_json(const json& object) {
         return std::nullopt;
     };
     auto optional_int = [&](const char* key) -> std::optional<std::int64_t> {
-        if (object.contains(key) && object[key].is_number()) return object[key].get<std::int64_t>();
+        if (!object.contains(key)) return std::nullopt;
+        const json& value = object[key];
+        if (value.is_number_integer()) return value.get<std::int64_t>();
+        // A hand-edited 1e300 must not reach a float-to-integer conversion
+        // (undefined behaviour out of range): only finite, in-range floats.
+        if (value.is_number_float()) {
+            const double number = value.get<double>();
+            if (std::isfinite(number) && std::fabs(number) < 9.0e18) return static_cast<std::int64_t>(number);
+        }
         return std::nullopt;
     };
     token.refresh_token = optional_string("refresh_token");
@@ -62,6 +72,12 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text, const std:
     } catch (const json::parse_error& e) {
         return make_error(ExitCode::bad_input,
                           "malformed credentials: " + describe_json_error(path, text, e.byte, "not valid JSON"),
+                          fmt::format("remove {} and log in again with `callctl token create --save`", path.string()));
+    } catch (const json::exception&) {
+        // Valid syntax nlohmann still refuses (1e400: out_of_range.406). The
+        // message is not quoted: it could echo part of a token.
+        return make_error(ExitCode::bad_input,
+                          fmt::format("malformed credentials: {}: a value is out of range", path.string()),
                           fmt::format("remove {} and log in again with `callctl token create --save`", path.string()));
     }
     if (!store.root_.is_object() || (store.root_.contains("profiles") && !store.root_["profiles"].is_object())) {

@@ -84,6 +84,13 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, std::chron
     const std::string date(text);
     const time_t when = curl_getdate(date.c_str(), nullptr);
     if (when == -1) return std::nullopt;
+    // A date far in the future (curl_getdate accepts years like 200000)
+    // overflows system_clock's nanoseconds: compare in seconds first and treat
+    // anything beyond a day as a day, as delta-seconds are.
+    constexpr time_t kDay = 24 * 60 * 60;
+    const time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+    if (when < now_seconds) return milliseconds{0};  // also keeps a far past out of from_time_t
+    if (when - now_seconds > kDay) return milliseconds{kDay * 1000};
     const auto target = std::chrono::system_clock::from_time_t(when);
     if (target <= now) return milliseconds{0};
     return std::chrono::duration_cast<milliseconds>(target - now);
