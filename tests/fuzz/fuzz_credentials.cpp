@@ -1,0 +1,35 @@
+// credentials.json: parse, read every profile's token, write one back.
+#include <cstdint>
+
+#include "callctl/config/credentials.hpp"
+#include "fuzz_util.hpp"
+
+using namespace callctl;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto parsed = config::CredentialStore::parse(fuzz::as_text(data, size), "credentials.json");
+    if (!parsed) {
+        FUZZ_CHECK(parsed.error().code == ExitCode::bad_input);
+        return 0;
+    }
+    config::CredentialStore store = std::move(*parsed);
+    for (const char* profile : {"default", "staging", ""}) {
+        if (auto token = store.get(profile)) {
+            (void)token->expired(1700000000);
+            // What was read must survive a round trip through the stored form.
+            auto again = config::stored_token_from_json(config::to_json(*token));
+            FUZZ_CHECK(again && again->access_token == token->access_token);
+        }
+    }
+    // Every profile object as stored_token_from_json sees it, whatever its shape.
+    if (auto json = nlohmann::json::parse(fuzz::as_text(data, size), nullptr, false); json.is_object()) {
+        if (auto profiles = json.find("profiles"); profiles != json.end() && profiles->is_object()) {
+            for (const auto& [name, value] : profiles->items()) (void)config::stored_token_from_json(value);
+        }
+    }
+    config::StoredToken token;
+    token.access_token = "a";
+    store.put("default", token);
+    (void)store.erase("staging");
+    return 0;
+}
