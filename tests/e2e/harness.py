@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import unittest
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -288,3 +289,27 @@ def curl(args: list[str], timeout: float = 20) -> subprocess.CompletedProcess:
         raise SandboxError("curl is not installed")
     return subprocess.run(["curl", "-sS", "--max-time", str(int(timeout)), *args],
                           capture_output=True, text=True, timeout=timeout + 5)
+
+
+class SandboxTestCase(unittest.TestCase):
+    """A test class with one sandbox (`self.sb`, HTTPS too when `sandbox_tls`), and for each test a
+    clean fault plan, an empty request log and a throwaway home (`self.home`).
+
+    Subclasses that need more class set-up call super().setUpClass() first.
+    """
+
+    sandbox_tls = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sb = Sandbox(tls=cls.sandbox_tls)
+        cls.sb.start()
+        cls.addClassCleanup(cls.sb.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.sb.clear_faults()
+        self.sb.clear_requests()
+        self.home = TempHome()
+        self.addCleanup(self.home.cleanup)

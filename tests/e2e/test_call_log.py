@@ -12,23 +12,14 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import CALLCTL_BIN, Sandbox, TempHome, clean_env, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SandboxTestCase, TempHome, clean_env, run_callctl  # noqa: E402
 
 
-class CallLogTest(unittest.TestCase):
+class CallLogTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox()
-        cls.sb.start()
+        super().setUpClass()
         cls.token = cls.sb.access_token()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
 
     def env(self, **extra):
         return {"CALLCTL_REST_URL": self.sb.http, "CALLCTL_TOKEN": self.token, **extra}

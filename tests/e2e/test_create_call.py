@@ -8,25 +8,16 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Sandbox, run_callctl  # noqa: E402
+from harness import SandboxTestCase, run_callctl  # noqa: E402
 
 USER_AGENT = "callctl/0.1.0"
 
 
-class CreateCallTest(unittest.TestCase):
+class CreateCallTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox()
-        cls.sb.start()
+        super().setUpClass()
         cls.token = cls.sb.access_token()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
 
     def callctl(self, *args, input=None):
         env = {"CALLCTL_REST_URL": self.sb.http, "CALLCTL_TOKEN": self.token}

@@ -17,7 +17,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import SOURCE_DIR, Sandbox, run_callctl  # noqa: E402
+from harness import SOURCE_DIR, SandboxTestCase, run_callctl  # noqa: E402
 
 KALEYRA_SEED = SOURCE_DIR / "tests" / "data" / "kaleyra_on_call_incoming.json"
 KALEYRA_EXPECTED = (
@@ -46,21 +46,16 @@ def data_map(payload: dict) -> dict:
     return payload.get("data", payload)
 
 
-class DecodePushTest(unittest.TestCase):
+class DecodePushTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox()
-        cls.sb.start()
+        super().setUpClass()
         cls.key_hex = cls.sb.push_key_hex
         cls.tmp = tempfile.TemporaryDirectory(prefix="callctl-push-")
         cls.dir = Path(cls.tmp.name)
         cls.key_file = cls.write("push.key", cls.key_hex + "\n")
         cls.other_key_file = cls.write("other.key", OTHER_KEY)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-        cls.tmp.cleanup()
+        cls.addClassCleanup(cls.tmp.cleanup)
 
     @classmethod
     def write(cls, name, content):

@@ -7,7 +7,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Sandbox, TempHome, run_callctl  # noqa: E402
+from harness import SandboxTestCase, run_callctl  # noqa: E402
 
 USER_AGENT = "callctl/0.1.0"
 FIELDS = {"first_name": "Ada", "last_name": "Lovelace", "house_number": "12", "street": "Main St",
@@ -23,22 +23,13 @@ def flags(**overrides):
     return args
 
 
-class E911Test(unittest.TestCase):
+class E911Test(SandboxTestCase):
+    sandbox_tls = True
+
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox(tls=True)
-        cls.sb.start()
+        super().setUpClass()
         cls.token = cls.sb.access_token("VIRTUAL_NUMBER")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
-        self.home = TempHome()
-        self.addCleanup(self.home.cleanup)
 
     def callctl(self, *args, token=None, input=None, url=None):
         env = {"CALLCTL_TOKEN_URL": url or self.sb.http}

@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Sandbox, TempHome, run_callctl  # noqa: E402
+from harness import SandboxTestCase, TempHome, run_callctl  # noqa: E402
 
 # protocols.md §3, as callctl sends them.
 SET_STATE = ("mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!) {\n"
@@ -26,23 +26,14 @@ def wire_body(operation, document, variables):
                       separators=(",", ":"))
 
 
-class IntercomTest(unittest.TestCase):
+class IntercomTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox()
-        cls.sb.start()
+        super().setUpClass()
         cls.token = cls.sb.access_token()
         cls.tmp = tempfile.TemporaryDirectory(prefix="callctl-intercom-")
         cls.dir = Path(cls.tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-        cls.tmp.cleanup()
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
+        cls.addClassCleanup(cls.tmp.cleanup)
 
     def callctl(self, *args, token=None, input=None, home=None):
         env = {"CALLCTL_GRAPHQL_URL": self.sb.url("/graphql"), "CALLCTL_TOKEN": token or self.token}

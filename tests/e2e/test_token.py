@@ -13,28 +13,15 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import CALLCTL_BIN, Sandbox, TempHome, clean_env, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SandboxTestCase, clean_env, run_callctl  # noqa: E402
 
 USER_AGENT = "callctl/0.1.0"
 ADDRESS = ["--first-name", "Ada", "--last-name", "Lovelace", "--house-number", "12", "--street", "Main St",
            "--city", "Springfield", "--state", "IL", "--zip", "62701"]
 
 
-class TokenTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sb = Sandbox(tls=True)
-        cls.sb.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.stop()
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
-        self.home = TempHome()
-        self.addCleanup(self.home.cleanup)
+class TokenTest(SandboxTestCase):
+    sandbox_tls = True
 
     # ---- helpers
     def callctl(self, *args, env=None, input=None, url=None):
