@@ -115,7 +115,11 @@ std::string posix_tables(const std::vector<CommandModel>& model) {
     std::string positionals = "__callctl_positional() {\n    case \"$1\" in\n";
     std::string values = "__callctl_value_kind() {\n    case \"$1|$2\" in\n";
     std::vector<std::string> global_names;
-    for (const auto& option : root.options) global_names.insert(global_names.end(), option.names.begin(), option.names.end());
+    for (const auto& option : root.options) {
+        // Every command has its own -h/--help; the root's would list it twice.
+        if (option.names.back() == "--help") continue;
+        global_names.insert(global_names.end(), option.names.begin(), option.names.end());
+    }
 
     for (const auto& command : model) {
         if (!command.subcommands.empty()) {
