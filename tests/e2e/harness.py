@@ -299,11 +299,12 @@ class SandboxTestCase(unittest.TestCase):
     """
 
     sandbox_tls = False
+    sandbox_options: dict = {}  # more Sandbox() arguments, e.g. {"push_key_hex": ...}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sb = Sandbox(tls=cls.sandbox_tls)
+        cls.sb = Sandbox(tls=cls.sandbox_tls, **cls.sandbox_options)
         cls.sb.start()
         cls.addClassCleanup(cls.sb.stop)
 

@@ -18,7 +18,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Sandbox, TempHome, run_callctl  # noqa: E402
+from harness import Sandbox, SandboxTestCase, run_callctl  # noqa: E402
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -89,23 +89,11 @@ def call_log_answer(handler) -> tuple[int, dict, bytes]:
     return 200, {"Content-Type": "application/json"}, json.dumps(log).encode()
 
 
-class FaultsTest(unittest.TestCase):
+class FaultsTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox().__enter__()
+        super().setUpClass()
         cls.token = cls.sb.access_token()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.__exit__(None, None, None)
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
-        self.home = TempHome()
-
-    def tearDown(self):
-        self.home.cleanup()
 
     def callctl(self, *args, env=None, timeout=60):
         return run_callctl(list(args), env=env, timeout=timeout, home=self.home)

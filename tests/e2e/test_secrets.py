@@ -22,7 +22,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CALLCTL_BIN, Sandbox, TempHome, clean_env, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SandboxTestCase, TempHome, clean_env, run_callctl  # noqa: E402
 
 PUSH_KEY_HEX = "7f1c9a3be0d45e6f718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
 AUTH_CODE = "authcode-PLANTED-5c1e9d"
@@ -46,20 +46,18 @@ def has_command(name: str) -> bool:
     return rc == 0 and re.search(rf"^\s+{re.escape(name)}\s", out, re.MULTILINE) is not None
 
 
-class SecretsTest(unittest.TestCase):
+class SecretsTest(SandboxTestCase):
+    sandbox_options = {"push_key_hex": PUSH_KEY_HEX}
+
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox(push_key_hex=PUSH_KEY_HEX).__enter__()
+        super().setUpClass()
         cls.have_push_commands = has_command("decode-push") and has_command("encode-push")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.__exit__(None, None, None)
-
     def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
+        super().setUp()
         self.tmp = TempHome()  # files handed to callctl (push, key, secret files)
+        self.addCleanup(self.tmp.cleanup)
         self.files = self.tmp.path
         self.key_file = self.files / "push.key"
         self.key_file.write_text(PUSH_KEY_HEX + "\n")
@@ -77,9 +75,6 @@ class SecretsTest(unittest.TestCase):
         self.explicit_file = self.files / "token.txt"
         self.refresh_file = self.files / "refresh.txt"
         self.call_ids = self.sb.admin("POST", "/_sandbox/calls", {"count": 2, "frozen": True})["callIds"]
-
-    def tearDown(self):
-        self.tmp.cleanup()
 
     # ---- a fresh home with a stored token pair, and a fresh explicit token, for every run
     # (revoke and refresh spend them)

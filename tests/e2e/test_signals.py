@@ -15,7 +15,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CALLCTL_BIN, Sandbox, TempHome, clean_env, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SandboxTestCase, clean_env, run_callctl  # noqa: E402
 
 LATENCY_MS = 8000  # far longer than any wait below: the requests are surely still in flight
 EXIT_WITHIN = 1.5  # seconds from SIGINT to exit ("about a second", with slack for sanitizer builds)
@@ -36,24 +36,14 @@ def open_sockets(pid: int) -> int:
     return count
 
 
-class SignalsTest(unittest.TestCase):
+class SignalsTest(SandboxTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sb = Sandbox().__enter__()
+        super().setUpClass()
         cls.token = cls.sb.access_token()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sb.__exit__(None, None, None)
-
-    def setUp(self):
-        self.sb.clear_faults()
-        self.sb.clear_requests()
-        self.home = TempHome()
 
     def tearDown(self):
         self.sb.clear_faults()  # before the next test's setUp: the admin routes have no latency anyway
-        self.home.cleanup()
 
     def start(self, args: list[str], env: dict) -> subprocess.Popen:
         return subprocess.Popen([CALLCTL_BIN, *args], env=clean_env(self.home, env), stdin=subprocess.DEVNULL,
