@@ -19,19 +19,9 @@ while getopts "n:r:p:h" opt; do
   esac
 done
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD_DIR:-$root/build/bench}
-callctl=${CALLCTL_BIN:-}
-sandbox=${CALLCTL_SANDBOX_BIN:-}
-if [[ -z $callctl || -z $sandbox ]]; then
-  echo "building callctl and callctl-sandbox (Release) in $build ..." >&2
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target callctl callctl-sandbox >/dev/null
-  callctl=$build/cli/callctl
-  sandbox=$build/tests/sandbox/callctl-sandbox
-fi
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
+bench_binaries callctl callctl-sandbox
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/callctl-bench-XXXXXX")

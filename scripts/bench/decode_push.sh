@@ -22,17 +22,9 @@ while getopts "n:s:r:h" opt; do
   esac
 done
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD_DIR:-$root/build/bench}
-callctl=${CALLCTL_BIN:-}
-if [[ -z $callctl ]]; then
-  echo "building callctl (Release) in $build ..." >&2
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
-  cmake --build "$build" -j2 --target callctl >/dev/null
-  callctl=$build/cli/callctl
-fi
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
+bench_binaries callctl
 command -v openssl >/dev/null || { echo "openssl is needed" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/callctl-bench-XXXXXX")
