@@ -192,7 +192,11 @@ Result<Settings> resolve(const Flags& flags, const Environment& env) {
     } else if (flags.token_file) {
         auto token = util::read_secret_file(*flags.token_file);
         if (!token) return token.error();
-        if (token->empty()) return make_error(ExitCode::auth, fmt::format("token file {} is empty", *flags.token_file));
+        if (token->empty()) {
+            return make_error(ExitCode::auth, fmt::format("token file {} is empty", *flags.token_file),
+                              "write the bearer token into it (e.g. `callctl token create --scope virtual-number -q > "
+                              "FILE`), or pass it in CALLCTL_TOKEN");
+        }
         settings.token = std::move(*token);
         settings.token_source = Source::flag;
         settings.token_origin = *flags.token_file == "-" ? "--token-file - (stdin)" : "--token-file " + *flags.token_file;
