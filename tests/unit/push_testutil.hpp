@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,7 +24,8 @@ inline std::chrono::system_clock::time_point at(long long unix_seconds) {
 }
 
 inline std::string read_test_data(const std::string& name) {
-    std::ifstream in(std::string(CALLCTL_TEST_DATA_DIR) + "/" + name, std::ios::binary);
+    const std::filesystem::path path = std::filesystem::path(CALLCTL_TEST_DATA_DIR) / name;
+    std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();

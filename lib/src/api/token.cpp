@@ -123,7 +123,7 @@ std::string redacted_secret(std::string_view secret) {
     // Six characters of a long token say which one it is (a JWT's "eyJhbG"
     // is its header's first bytes) without giving it away.
     if (secret.size() < 20) return "***";
-    return std::string(secret.substr(0, 6)) + "\u2026(redacted)";
+    return fmt::format("{}\u2026(redacted)", secret.substr(0, 6));
 }
 
 json redact_token_response(json response) {
