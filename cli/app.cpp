@@ -57,12 +57,33 @@ Result<api::Session*> Context::session() {
 Printer& Context::out() {
     if (!printer_) {
         // Before settings resolve (or when they failed) print JSON, plainly.
-        const auto format = settings_ ? settings_->output : config::OutputFormat::auto_detect;
+        auto format = settings_ ? settings_->output : config::OutputFormat::auto_detect;
+        // --jq implies JSON: a table or a terminal's `auto` become json.
+        if (jq_filter_ && format != config::OutputFormat::ndjson) format = config::OutputFormat::json;
         const bool quiet = settings_ && settings_->quiet;
         const bool enabled = !(settings_ && settings_->dry_run);
         printer_ = std::make_unique<Printer>(format, terminal_, quiet, enabled);
+        if (jq_filter_) printer_->set_filter(&*jq_filter_);
     }
     return *printer_;
+}
+
+Status Context::compile_jq() {
+    if (!jq_expression) return {};
+    const auto asked = flags.output ? config::parse_output_format(*flags.output) : Result<config::OutputFormat>(config::OutputFormat::auto_detect);
+    if (asked && *asked == config::OutputFormat::table) {
+        return make_error(ExitCode::usage, "--jq prints JSON; it cannot be combined with -o table",
+                          "drop -o table, or drop --jq");
+    }
+    auto filter = output::JqFilter::compile(*jq_expression);
+    if (!filter) {
+        Error error = std::move(filter).error();
+        error.message = "--jq: " + error.message;
+        if (error.hint.empty()) error.hint = "--jq takes jq 1.6 syntax, e.g. --jq '.callStatus'; quote it for the shell";
+        return error;
+    }
+    jq_filter_ = std::move(*filter);
+    return {};
 }
 
 void Context::warn(std::string_view text) const {
@@ -86,7 +107,7 @@ namespace {
 // Global options live on the root app; `fallthrough` lets them follow the
 // subcommand too (`callctl call-log ID -o json`).
 struct GlobalOptions {
-    std::string profile, config, token_url, rest_url, graphql_url, token, token_file, output, cacert;
+    std::string profile, config, token_url, rest_url, graphql_url, token, token_file, output, cacert, jq;
     double timeout = 30, connect_timeout = 10;
     int retries = 2;
 };
@@ -117,6 +138,9 @@ void add_global_options(CLI::App& app, GlobalOptions& g, config::Flags& flags) {
     app.add_flag("-q,--quiet", flags.quiet, "Nothing on stdout but the result")->group(group);
     app.add_flag("--dry-run", flags.dry_run, "Print the equivalent curl command line(s), send nothing")->group(group);
     app.add_flag("--no-color", flags.no_color, "No colour [env: NO_COLOR]")->group(group);
+    app.add_option("--jq", g.jq, "Filter the JSON result with a jq expression (strings print raw)")
+        ->type_name("EXPR")
+        ->group(group);
 }
 
 // Copies what was given on the command line into Flags (unset stays unset,
@@ -135,6 +159,11 @@ void collect_flags(const CLI::App& app, const GlobalOptions& g, config::Flags& f
     if (given("--connect-timeout")) flags.connect_timeout = g.connect_timeout;
     if (given("--retries")) flags.retries = g.retries;
     if (given("--cacert")) flags.cacert = g.cacert;
+}
+
+// --jq is not a setting (no env variable, no profile key): it lives beside them.
+void collect_jq(const CLI::App& app, const GlobalOptions& g, Context& context) {
+    if (app.get_option("--jq")->count() > 0) context.jq_expression = g.jq;
 }
 
 bool stderr_color(const config::Environment& env) {
@@ -191,6 +220,11 @@ int run(int argc, char** argv) {
         return to_int(ExitCode::usage);
     }
     collect_flags(app, globals, context.flags);
+    collect_jq(app, globals, context);
+    if (auto compiled = context.compile_jq(); !compiled) {
+        print_error(compiled.error(), stderr_color(context.env()));
+        return to_int(compiled.error().code);
+    }
 
     Status status;
     try {
@@ -204,6 +238,10 @@ int run(int argc, char** argv) {
         // is a bug, reported as such rather than as a crash.
         status = make_error(ExitCode::internal, fmt::format("internal error: {}", e.what()),
                             "this is a bug in callctl; please report it with the command you ran");
+    }
+    if (auto jq_error = context.out().jq_error(); status && jq_error) {
+        status = *jq_error;
+        status.error().code = worst_of(status.error().code, context.recorded_exit_code());
     }
     context.out().flush();
 

@@ -12,6 +12,7 @@
 #include "callctl/config/settings.hpp"
 #include "callctl/error.hpp"
 #include "callctl/http/http.hpp"
+#include "callctl/output/jq.hpp"
 #include "callctl/output/terminal.hpp"
 #include "printer.hpp"
 
@@ -49,6 +50,13 @@ public:
     void record_failure(ExitCode code) { exit_code_ = worst_of(exit_code_, code); }
     ExitCode recorded_exit_code() const { return exit_code_; }
 
+    // --jq EXPR (global; no env variable, no profile key). compile_jq() runs
+    // before any command does, so a bad expression sends nothing; out() then
+    // prints JSON (ndjson when asked) through the filter.
+    std::optional<std::string> jq_expression;
+    Status compile_jq();
+    const output::JqFilter* jq_filter() const { return jq_filter_ ? &*jq_filter_ : nullptr; }
+
     // The chosen subcommand's action, set by its CLI11 callback.
     std::function<Status(Context&)> action;
 
@@ -59,6 +67,7 @@ private:
     std::unique_ptr<http::Client> client_;
     std::unique_ptr<api::Session> session_;
     std::unique_ptr<Printer> printer_;
+    std::optional<output::JqFilter> jq_filter_;
     ExitCode exit_code_ = ExitCode::ok;
 };
 

@@ -39,6 +39,8 @@ struct CallLogOptions {
 // single result (an object, a call report, or the error itself); otherwise
 // ndjson streams lines as they arrive, json streams one array in the order
 // asked (holding only what arrives early), and table collects summary rows.
+// With --jq the filter runs on each element instead of the array: as it
+// arrives for ndjson, in the order asked for json.
 class CallLogSink {
 public:
     CallLogSink(Context& context, const std::vector<std::string>& ids, bool single)
@@ -65,8 +67,7 @@ public:
             out_.flush();  // each line as soon as it arrives, for `| while read`
             break;
         default:
-            pending_.emplace(index, output::dump_json(outcome ? *outcome : api::error_object(ids_[index], outcome.error()),
-                                                      pretty_));
+            pending_.emplace(index, outcome ? std::move(*outcome) : api::error_object(ids_[index], outcome.error()));
             write_ready_elements();
             break;
         }
@@ -85,6 +86,7 @@ public:
             out_.text(summaries_.render(out_.width(), out_.style()));
         } else if (out_.format() != config::OutputFormat::ndjson) {
             write_ready_elements();
+            if (out_.filtering()) return {};  // --jq: each element was filtered on its own
             if (next_ == 0) out_.text("[]\n");
             else out_.text(pretty_ ? "\n]\n" : "]\n");
         }
@@ -94,7 +96,13 @@ public:
 private:
     void write_ready_elements() {
         while (!pending_.empty() && pending_.begin()->first == next_) {
-            std::string element = std::move(pending_.begin()->second);
+            if (out_.filtering()) {  // --jq runs on each element, in the order asked
+                out_.json(pending_.begin()->second);
+                pending_.erase(pending_.begin());
+                ++next_;
+                continue;
+            }
+            std::string element = output::dump_json(pending_.begin()->second, pretty_);
             pending_.erase(pending_.begin());
             if (pretty_) {
                 // Indent the element as dump(2) of the whole array would.
@@ -116,7 +124,7 @@ private:
     const std::vector<std::string>& ids_;
     bool single_;
     bool pretty_;
-    std::map<std::size_t, std::string> pending_;  // json: elements that arrived before their turn
+    std::map<std::size_t, api::CallLog> pending_;  // json: elements that arrived before their turn
     std::size_t next_ = 0;
     CallSummaryTable summaries_;
     std::optional<api::CallLog> single_log_;

@@ -125,7 +125,9 @@ Status run_decode_push(const DecodePushOptions& options, Context& context) {
     for (const auto& warning : decoded->warnings) context.warn(warning);
 
     Printer& out = context.out();
-    if (decoded->extracted) {
+    if (decoded->extracted && out.filtering()) {
+        out.json(push::Json::parse(*decoded->extracted, nullptr, false));  // JSON the library checked
+    } else if (decoded->extracted) {
         out.line(*decoded->extracted);  // exactly the payload, whatever -o says: it is meant for forwarding
     } else if (out.is_table()) {
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(decode->now.time_since_epoch()).count();

@@ -77,7 +77,7 @@ Status run_encode_push(const EncodePushOptions& options, Context& context) {
     auto payload = push::encode_intercom(encode);
     if (!payload) return payload.error();
     Printer& out = context.out();
-    if (context.terminal().stdout_tty && out.format() != config::OutputFormat::ndjson) {
+    if (out.filtering() || (context.terminal().stdout_tty && out.format() != config::OutputFormat::ndjson)) {
         out.json(push::Json::parse(*payload));  // pretty for a person; key order kept
     } else {
         out.line(*payload);  // the library's compact bytes, as an app would receive them

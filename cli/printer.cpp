@@ -1,5 +1,7 @@
 #include "printer.hpp"
 
+#include <fmt/format.h>
+
 #include "callctl/output/json.hpp"
 
 namespace callctl::cli {
@@ -19,12 +21,49 @@ void Printer::write(std::string_view bytes) {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
 }
 
+template <class Json>
+void Printer::filter_into(const Json& value, std::string& lines) {
+    auto outputs = filter_->run(value);
+    if (!outputs) {
+        if (!jq_error_) jq_error_ = std::move(outputs).error();
+        ++jq_failures_;
+        return;
+    }
+    for (const auto& output : *outputs) {
+        lines += output.text;
+        lines += '\n';
+    }
+}
+
+void Printer::append_filtered(const nlohmann::json& value, std::string& lines) { filter_into(value, lines); }
+void Printer::append_filtered(const nlohmann::ordered_json& value, std::string& lines) { filter_into(value, lines); }
+
+std::optional<Error> Printer::jq_error() const {
+    if (!jq_error_) return std::nullopt;
+    Error error = *jq_error_;
+    error.message = "--jq: " + error.message;
+    if (jq_failures_ > 1) error.message += fmt::format(" ({} more value{} failed too)", jq_failures_ - 1, jq_failures_ == 2 ? "" : "s");
+    return error;
+}
+
 void Printer::json(const nlohmann::json& value) {
+    if (filter_ != nullptr) {
+        std::string lines;
+        filter_into(value, lines);
+        write(lines);
+        return;
+    }
     const bool pretty = pretty_ && format_ != config::OutputFormat::ndjson;
     write(output::dump_json(value, pretty) + "\n");
 }
 
 void Printer::json(const nlohmann::ordered_json& value) {
+    if (filter_ != nullptr) {
+        std::string lines;
+        filter_into(value, lines);
+        write(lines);
+        return;
+    }
     const bool pretty = pretty_ && format_ != config::OutputFormat::ndjson;
     write(output::dump_json(value, pretty) + "\n");
 }

@@ -5,12 +5,15 @@
 #include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "callctl/config/settings.hpp"
+#include "callctl/error.hpp"
+#include "callctl/output/jq.hpp"
 #include "callctl/output/table.hpp"
 #include "callctl/output/terminal.hpp"
 
@@ -24,7 +27,8 @@ public:
 
     config::OutputFormat format() const { return format_; }  // json, ndjson or table
     bool is_table() const { return format_ == config::OutputFormat::table; }
-    bool quiet() const { return quiet_; }
+    // With --jq the JSON is the result: no command swaps it for -q's text.
+    bool quiet() const { return quiet_ && filter_ == nullptr; }
     output::Style style() const { return style_; }
     std::size_t width() const { return width_; }
 
@@ -40,7 +44,23 @@ public:
 
     void flush();
 
+    // --jq: every JSON value written through json() goes through `filter`
+    // instead, each output on its own line (callctl(1), --jq). The caller
+    // keeps the filter alive and has made the format json or ndjson.
+    void set_filter(output::JqFilter* filter) { filter_ = filter; }
+    bool filtering() const { return filter_ != nullptr; }
+    // The filter's output lines for `value`, each ending in '\n', appended to
+    // `lines` (for writers that batch their output). A runtime error appends
+    // nothing and is kept for jq_error().
+    void append_filtered(const nlohmann::json& value, std::string& lines);
+    void append_filtered(const nlohmann::ordered_json& value, std::string& lines);
+    // The first runtime error of the filter, if any (the values after it were
+    // still filtered and printed, as jq does); its message counts the rest.
+    std::optional<Error> jq_error() const;
+
 private:
+    template <class Json>
+    void filter_into(const Json& value, std::string& lines);
     void write(std::string_view bytes);
 
     config::OutputFormat format_;
@@ -49,6 +69,9 @@ private:
     bool enabled_;
     output::Style style_;
     std::size_t width_;
+    output::JqFilter* filter_ = nullptr;
+    std::optional<Error> jq_error_;
+    std::size_t jq_failures_ = 0;
 };
 
 }  // namespace callctl::cli

@@ -55,11 +55,11 @@ public:
             failure(number, decoded.error());
         } else {
             for (const auto& warning : decoded->warnings) warn(number, warning);
-            if (decoded->extracted) buffer_ += *decoded->extracted;
-            else if (settings_.summary_lines) buffer_ += push_summary_line(number, decoded->normalized);
+            if (decoded->extracted && out_.filtering()) append_json(push::Json::parse(*decoded->extracted, nullptr, false));
+            else if (decoded->extracted) buffer_.append(*decoded->extracted).append(1, '\n');
+            else if (settings_.summary_lines) buffer_.append(push_summary_line(number, decoded->normalized)).append(1, '\n');
             else append_json(decoded->normalized);
         }
-        buffer_ += '\n';
         if (settings_.flush_each_line || buffer_.size() >= write_threshold) flush();
     }
 
@@ -83,14 +83,21 @@ public:
 private:
     void failure(std::size_t number, const Error& error) {
         context_.record_failure(error.code);
-        if (settings_.summary_lines) buffer_ += push_error_line(number, error);
+        if (settings_.summary_lines) buffer_.append(push_error_line(number, error)).append(1, '\n');
         else append_json(push::stream_error(error, number));
     }
 
+    // One line per result; with --jq, the filter's lines for it (jq runs on
+    // each result as it is made, so the stream stays a stream).
     void append_json(const push::Json& value) {
+        if (out_.filtering()) {
+            out_.append_filtered(value, buffer_);
+            return;
+        }
         // dump() builds a fresh string; appending it is cheap next to the
         // parse and decrypt that produced the value.
         buffer_ += value.dump(-1, ' ', false, push::Json::error_handler_t::replace);
+        buffer_ += '\n';
     }
 
     // One warning per line would bury stderr (e.g. 100k pushes without a

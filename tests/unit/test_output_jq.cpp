@@ -100,12 +100,12 @@ TEST_CASE("jq: a runtime error is bad input with jq's message; earlier outputs a
     auto out = filter.run(json{{"a", 1}});
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().code == ExitCode::bad_input);
-    CHECK(out.error().message == R"(jq: error: Cannot index number with string "b")");
+    CHECK(out.error().message == R"(Cannot index number with string "b")");
 
     auto custom = compiled(R"(error({x: "y\nz"}))");
     auto custom_out = custom.run(json::object());
     REQUIRE_FALSE(custom_out.has_value());
-    CHECK(custom_out.error().message == R"(jq: error: (not a string): {"x":"y\nz"})");
+    CHECK(custom_out.error().message == R"((not a string): {"x":"y\nz"})");
 
     // A message from the data cannot break the one-line rule or flood stderr.
     auto hostile = compiled("error(.)");
@@ -127,7 +127,7 @@ TEST_CASE("jq: halt ends the outputs, halt_error is a runtime error") {
     auto filter = compiled(R"("stop here\n" | halt_error(1))");
     auto out = filter.run(json(nullptr));
     REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().message == "jq: halt_error: stop here");
+    CHECK(out.error().message == "halt_error: stop here");
 }
 
 TEST_CASE("jq: numbers are doubles, as in jq 1.6: 64-bit integers past 2^53 come out rounded") {
@@ -168,7 +168,7 @@ TEST_CASE("jq: deep input and deep output are refused, not a stack overflow") {
     auto builder = compiled("reduce range(100000) as $i (null; [.])");
     auto built = builder.run(json(nullptr));
     REQUIRE_FALSE(built.has_value());
-    CHECK(built.error().message == "jq: an output is nested deeper than 256 levels, more than jq can print");
+    CHECK(built.error().message == "an output is nested deeper than 256 levels, more than jq can print");
     // 256 levels print; 257 would be jq's "<stripped: exceeds max depth>".
     auto at_limit = compiled("reduce range(255) as $i (null; [.])");
     auto printed = at_limit.run(json(nullptr));

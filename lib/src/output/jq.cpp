@@ -212,13 +212,13 @@ struct JqFilter::State {
                 } else if (deeper_than(result, max_output_depth)) {
                     release_flat(result);
                     return make_error(ExitCode::bad_input,
-                                      fmt::format("jq: an output is nested deeper than {} levels, more than jq can print", max_output_depth));
+                                      fmt::format("an output is nested deeper than {} levels, more than jq can print", max_output_depth));
                 } else {
                     output.text = dump(result);
                 }
                 bytes += output.text.size() + 1;
                 if (bytes > max_output_bytes) {
-                    return make_error(ExitCode::bad_input, fmt::format("jq: the outputs for one input exceed {} MiB", max_output_bytes >> 20));
+                    return make_error(ExitCode::bad_input, fmt::format("the outputs for one input exceed {} MiB", max_output_bytes >> 20));
                 }
                 outputs.push_back(std::move(output));
                 continue;
@@ -235,12 +235,12 @@ struct JqFilter::State {
                 else if (jv_is_valid(message) && jv_get_kind(message) != JV_KIND_NULL) text = dump(message);
                 else jv_free(message);
                 if (!failed) return {};
-                return make_error(ExitCode::bad_input, "jq: halt_error: " + (text.empty() ? std::string("(no message)") : one_line(text)));
+                return make_error(ExitCode::bad_input, "halt_error: " + (text.empty() ? std::string("(no message)") : one_line(text)));
             }
             if (jv_invalid_has_msg(jv_copy(result))) {
                 jv message = jv_invalid_get_msg(result);
                 std::string text = jv_get_kind(message) == JV_KIND_STRING ? string_of(message) : "(not a string): " + dump(message);
-                return make_error(ExitCode::bad_input, "jq: error: " + one_line(text));
+                return make_error(ExitCode::bad_input, one_line(text));
             }
             jv_free(result);
             return {};

@@ -37,7 +37,8 @@ public:
     ~JqFilter();
 
     // Every output of the filter on `input`, or the first runtime error
-    // (ExitCode::bad_input; the outputs before it are dropped, so a caller
+    // (ExitCode::bad_input with jq's message, e.g. `Cannot index number with
+    // string "b"`; the outputs before it are dropped, so a caller
     // prints a complete result or none). jq 1.6 holds every number as a
     // double: integers beyond 2^53 come out rounded, as they do from jq.
     Result<std::vector<JqOutput>> run(const nlohmann::json& input);
