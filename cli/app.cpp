@@ -195,6 +195,7 @@ void build_app(CLI::App& app, Context& context) {
     register_intercom(app, context);
     register_decode_push(app, context);
     register_encode_push(app, context);
+    register_run(app, context);
     register_completion(app, context);
 }
 
@@ -253,7 +254,7 @@ int run(int argc, char** argv) {
     if (!status) {
         const Error& error = status.error();
         if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
-        if (util::interrupted() && error.code != ExitCode::interrupted) {
+        if (util::interrupted() && error.code != ExitCode::interrupted && error.code != ExitCode::terminated) {
             print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
             return to_int(ExitCode::interrupted);
         }

@@ -9,6 +9,7 @@ int severity(ExitCode code) {
     switch (code) {
     case ExitCode::ok: return 0;
     case ExitCode::wait_timeout: return 1;
+    case ExitCode::expectation_failed: return 1;
     case ExitCode::http_client: return 2;
     case ExitCode::graphql: return 3;
     case ExitCode::push_crypto: return 4;
@@ -19,6 +20,7 @@ int severity(ExitCode code) {
     case ExitCode::network: return 9;
     case ExitCode::internal: return 10;
     case ExitCode::interrupted: return 11;
+    case ExitCode::terminated: return 12;
     }
     return 10;
 }

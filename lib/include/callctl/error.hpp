@@ -21,7 +21,9 @@ enum class ExitCode : int {
     graphql = 8,        // GraphQL `errors` in the response
     push_crypto = 9,    // push not decryptable, or signature mismatch
     wait_timeout = 10,  // --wait-for timed out
+    expectation_failed = 11,  // run: a step's expectation failed
     interrupted = 130,  // SIGINT
+    terminated = 143,   // SIGTERM, after a clean stop
 };
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

@@ -6,9 +6,12 @@
 namespace callctl::util {
 
 namespace {
+// A StopReason; the handler only writes when nothing was recorded yet.
 volatile std::sig_atomic_t g_interrupted = 0;
 
-extern "C" void on_signal(int /*signal*/) { g_interrupted = 1; }
+extern "C" void on_signal(int signal) {
+    if (g_interrupted == 0) g_interrupted = static_cast<std::sig_atomic_t>(signal == SIGTERM ? StopReason::sigterm : StopReason::sigint);
+}
 }  // namespace
 
 void install_interrupt_handler() {
@@ -22,6 +25,10 @@ void install_interrupt_handler() {
 }
 
 bool interrupted() { return g_interrupted != 0; }
-void set_interrupted(bool value) { g_interrupted = value ? 1 : 0; }
+StopReason stop_reason() { return static_cast<StopReason>(g_interrupted); }
+void request_stop(StopReason reason) {
+    if (g_interrupted == 0) g_interrupted = static_cast<std::sig_atomic_t>(reason);
+}
+void set_interrupted(bool value) { g_interrupted = static_cast<std::sig_atomic_t>(value ? StopReason::sigint : StopReason::none); }
 
 }  // namespace callctl::util
