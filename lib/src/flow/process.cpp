@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -105,6 +106,25 @@ bool drain(int fd, std::string& into, bool& truncated, std::size_t limit) {
         if (errno == EINTR) continue;
         return errno == EAGAIN;  // EWOULDBLOCK is the same value on Linux
     }
+}
+
+// write(2) to the child's stdin without SIGPIPE, whether or not the caller
+// ignores it (callctl does; a test binary may not): blocked for the call, and
+// the one a closed pipe raised taken back.
+ssize_t write_quietly(int fd, const char* data, std::size_t size) {
+    sigset_t pipe_signal, old;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, &old);
+    const ssize_t n = ::write(fd, data, size);
+    const int error = errno;
+    if (n < 0 && error == EPIPE) {
+        const timespec now{0, 0};
+        sigtimedwait(&pipe_signal, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = error;
+    return n;
 }
 
 int exit_code_of(int status) {
@@ -230,9 +250,9 @@ Result<ProcessResult> run_process(const ProcessSpec& spec, const StopCheck& stop
             if (fds[i].revents == 0) continue;
             Fd& fd = *owners[i];
             if (&fd == &stdin_write) {
-                const ssize_t n = ::write(fd.get(), input.data() + written, input.size() - written);
+                const ssize_t n = write_quietly(fd.get(), input.data() + written, input.size() - written);
                 if (n > 0) written += static_cast<std::size_t>(n);
-                // Done, or the child closed its stdin (EPIPE: SIGPIPE is ignored here).
+                // Done, or the child closed its stdin (EPIPE).
                 if (written == input.size() || (n < 0 && errno != EAGAIN && errno != EINTR)) fd.reset();
             } else if (&fd == &out) {
                 if (!drain(fd.get(), result.out, result.out_truncated, spec.max_output)) fd.reset();
