@@ -251,19 +251,22 @@ int run(int argc, char** argv) {
         for (const auto& command : context.client()->dry_run_commands()) std::printf("%s\n", command.c_str());
         std::fflush(stdout);
     }
+    // SIGTERM is 143, SIGINT 130, whatever the work that stopped reported.
+    const Error stop = util::stop_reason() == util::StopReason::sigterm ? make_error(ExitCode::terminated, "terminated")
+                                                                        : make_error(ExitCode::interrupted, "interrupted");
     if (!status) {
         const Error& error = status.error();
         if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
-        if (util::interrupted() && error.code != ExitCode::interrupted && error.code != ExitCode::terminated) {
-            print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
-            return to_int(ExitCode::interrupted);
+        if (util::interrupted() && error.code != stop.code) {
+            print_error(stop, stderr_color(context.env()));
+            return to_int(stop.code);
         }
         print_error(error, stderr_color(context.env()));
         return to_int(error.code);
     }
     if (util::interrupted()) {
-        print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
-        return to_int(ExitCode::interrupted);
+        print_error(stop, stderr_color(context.env()));
+        return to_int(stop.code);
     }
     return to_int(context.recorded_exit_code());
 }

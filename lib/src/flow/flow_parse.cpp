@@ -128,7 +128,9 @@ private:
                     return fail(line, fmt::format("{}: ${{{}}}: {} is not set in the environment", what, name, variable));
                 }
             } else if (defined_.count(name) == 0) {
-                return fail(line, fmt::format("{}: unknown name ${{{}}} (not a var, a --var, or a save of an earlier step)", what, name));
+                Error error = fail(line, fmt::format("{}: unknown name ${{{}}} (not a var, a --var, or a save of an earlier step)", what, name));
+                error.hint = fmt::format("give it a value with --var {}=VALUE, or define it under vars", name);
+                return error;
             }
         }
         return {};
