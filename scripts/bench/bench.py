@@ -8,6 +8,7 @@ target from issue 8. Run through scripts/bench/run, which builds a Release binar
   start-up         callctl --version                    vs curl --version
   one request      callctl call-log ID                  vs curl -s URL
   1000 logs        callctl call-log --ids-from (8 conc.) vs 1000 curl processes, and curl -Z --parallel-max 8
+  1000 logs --jq   callctl call-log --ids-from --jq F    vs callctl call-log -o ndjson | jq -r F
   decode-push      callctl decode-push --stream (100k)  vs openssl enc -d per encrypted field (sample)
   peak RSS         callctl call-log, 10k ids, -o ndjson
 """
@@ -98,7 +99,7 @@ def main() -> int:
     if args.quick:
         args.reps, args.payloads = 1, 10_000
     callctl = str(Path(args.callctl).resolve())
-    for tool in ("curl", "openssl", "hyperfine"):
+    for tool in ("curl", "openssl", "hyperfine", "jq"):
         if shutil.which(tool) is None:
             print(f"bench: {tool} is needed (scripts/bootstrap --bench)", file=sys.stderr)
             return 1
@@ -150,6 +151,20 @@ def main() -> int:
             loop = median_of(1 if args.quick else 3, curl_loop)
             report.ratio("1000 logs vs curl loop", ours, loop, "1000 curl", ">= 20x")
             report.ratio("1000 logs vs curl -Z", ours, curl_z, "curl -Z -8", ">= 1.0x")
+
+            print("1000 call logs through --jq ...", file=sys.stderr)
+            ids_arg = str(ids_file)
+            with_jq = [callctl, "call-log", "--ids-from", ids_arg, "--jq", ".callStatus"]
+            piped = f"'{callctl}' call-log --ids-from '{ids_arg}' -o ndjson | jq -r .callStatus"
+            # Both print the same lines (the pipe's in the order they arrived).
+            ours_out = subprocess.run(with_jq, capture_output=True, text=True, env=env_token, timeout=600, check=True).stdout
+            theirs_out = subprocess.run(["sh", "-c", piped], capture_output=True, text=True, env=env_token, timeout=600,
+                                        check=True).stdout
+            if sorted(ours_out.splitlines()) != sorted(theirs_out.splitlines()) or len(ours_out.splitlines()) != 1000:
+                raise RuntimeError("--jq and the jq pipe printed different lines")
+            ours = median_of(args.reps, lambda: timed(with_jq, env_token))
+            theirs = median_of(args.reps, lambda: timed(["sh", "-c", piped + " >/dev/null"], env_token))
+            report.ratio("1000 logs --jq vs | jq -r", ours, theirs, "ndjson | jq", ">= 1.0x (ratio <= 1.0)")
 
             print("peak RSS over 10k ids ...", file=sys.stderr)
             many = sandbox.admin("POST", "/_sandbox/calls", {"count": 10_000 if not args.quick else 2_000,
