@@ -139,6 +139,12 @@ Status run_flow_file(const RunOptions& options, Context& context) {
 
     auto settings = context.settings();
     if (!settings) return settings.error();
+    // A dry run cannot know what its steps would print, and a step would
+    // send for real: the flow is checked, and nothing runs.
+    if ((*settings)->dry_run) {
+        context.verbose(fmt::format("dry run: {} is well-formed; its {} step(s) were not run", options.file, flow.steps.size()));
+        return {};
+    }
     StepPrinter printer(context.out(), flow);
     flow::RunSettings run;
     run.environment = process_environment();

@@ -258,6 +258,14 @@ steps:
         self.assertEqual(code, 3)
         self.assertIn("absent.yaml", err)
 
+    def test_dry_run_checks_the_file_and_runs_nothing(self):
+        _, code, out, err = self.run_flow(self.FAILING, "--dry-run")
+        self.assertEqual((code, out, err), (0, "", ""))
+        path, code, out, err = self.run_flow("steps:\n  - nme: x\n", "--dry-run")
+        self.assertEqual((code, out), (3, ""))
+        self.assertTrue(err.startswith(f"callctl: error: {path}:2: "), err)
+        self.assertEqual(self.sb.requests(), [])
+
     # ---- output shapes
     def test_ndjson_a_line_per_step_and_jq_per_step(self):
         text = "steps:\n  - name: one\n    run: token config\n  - name: two\n    run: token config\n"

@@ -274,7 +274,8 @@ Result<JqFilter> JqFilter::compile(std::string_view expression) {
     return JqFilter(std::move(state));
 }
 
-Result<std::vector<JqOutput>> JqFilter::run(const nlohmann::json& input) {
+template <class Json>
+Result<std::vector<JqOutput>> JqFilter::run_value(const Json& input) {
     auto converted = to_jv(input, 1);
     if (!converted) return converted.error();
     std::vector<JqOutput> outputs;
@@ -283,14 +284,8 @@ Result<std::vector<JqOutput>> JqFilter::run(const nlohmann::json& input) {
     return outputs;
 }
 
-Result<std::vector<JqOutput>> JqFilter::run(const nlohmann::ordered_json& input) {
-    auto converted = to_jv(input, 1);
-    if (!converted) return converted.error();
-    std::vector<JqOutput> outputs;
-    std::size_t bytes = 0;
-    if (auto ran = state_->run(*converted, outputs, bytes); !ran) return ran.error();
-    return outputs;
-}
+Result<std::vector<JqOutput>> JqFilter::run(const nlohmann::json& input) { return run_value(input); }
+Result<std::vector<JqOutput>> JqFilter::run(const nlohmann::ordered_json& input) { return run_value(input); }
 
 Result<std::vector<JqOutput>> JqFilter::run_text(std::string_view text) {
     if (text.size() > static_cast<std::size_t>(INT_MAX)) return make_error(ExitCode::bad_input, "the input is too long for jq");

@@ -63,6 +63,8 @@ public:
 private:
     struct State;
     explicit JqFilter(std::unique_ptr<State> state);
+    template <class Json>
+    Result<std::vector<JqOutput>> run_value(const Json& input);  // defined in jq.cpp, for the two above
     std::unique_ptr<State> state_;
 };
 
