@@ -146,6 +146,9 @@ Status run_flow_file(const RunOptions& options, Context& context) {
         return {};
     }
     StepPrinter printer(context.out(), flow);
+    // A SIGCHLD ignored by whoever started us would be inherited, and the
+    // steps' exit statuses lost with it.
+    std::signal(SIGCHLD, SIG_DFL);
     flow::RunSettings run;
     run.environment = process_environment();
     run.stop_signal = stop_signal;

@@ -108,6 +108,22 @@ steps:
 """, "--var", "n=7", "--var", 'line={"type":"Call.StopIncoming","iotDeviceId":"dev_7"}', KEY="ab" * 32)
         self.assertEqual((code, err), (0, ""), out)
 
+    def test_an_inherited_ignored_sigchld_still_gives_each_step_its_exit_code(self):
+        # A parent that ignores SIGCHLD passes that on across exec; run restores it, or the
+        # kernel would reap each step and its exit code (6 here) would be lost.
+        path = self.flow("""steps:
+  - name: missing call is exit 6
+    run: call-log no-such-call
+    expect: {exit: 6}
+""", "sigchld.yaml")
+        env = clean_env(self.home, self.env(CALLCTL_TOKEN=self.sb.access_token()))
+        proc = subprocess.run([CALLCTL_BIN, "run", path], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=60,
+                              preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+        self.assertEqual((proc.returncode, proc.stderr), (0, ""), proc.stdout)
+        [step] = self.results(proc.stdout)
+        self.assertEqual((step["ok"], step["exit"]), (True, 6))
+
     # ---- failing
     FAILING = """name: fails
 steps:

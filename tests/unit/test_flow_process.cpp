@@ -101,3 +101,15 @@ TEST_CASE("process: a program that does not exist is an error") {
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().message == "cannot run /nonexistent/callctl: No such file or directory");
 }
+
+TEST_CASE("process: with SIGCHLD ignored the child is reaped by the kernel, and we do not wait forever") {
+    struct sigaction ignore {}, old {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGCHLD, &ignore, &old);
+    const auto result = run(shell("echo out"));
+    sigaction(SIGCHLD, &old, nullptr);
+    CHECK(result.exit_code == -1);  // the status is gone with the zombie
+    CHECK(result.out == "out\n");
+    CHECK(result.elapsed < 10s);
+}

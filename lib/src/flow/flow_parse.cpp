@@ -1,4 +1,8 @@
 // Flow files: YAML (yaml-cpp 0.7; JSON is YAML too) into a checked Flow.
+//
+// Maps are walked with range-for and each key and value copied into a Node
+// (a handle): `it->second` through yaml-cpp's iterator is a proxy that dies
+// at the end of its expression, so a reference to it dangles.
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
@@ -62,13 +66,14 @@ private:
     template <std::size_t N>
     Status check_keys(const Node& map, const char* const (&names)[N], const std::string& where) const {
         std::set<std::string> seen;
-        for (auto it = map.begin(); it != map.end(); ++it) {
-            if (!it->first.IsScalar()) return fail(line_of(it->first), where + "a key must be a plain name");
-            const std::string& key = it->first.Scalar();
+        for (const auto& entry : map) {
+            const Node key_node = entry.first;
+            if (!key_node.IsScalar()) return fail(line_of(key_node), where + "a key must be a plain name");
+            const std::string key = key_node.Scalar();
             if (!known(names, key)) {
-                return fail(line_of(it->first), fmt::format("{}unknown key '{}' (known: {})", where, key, list(names)));
+                return fail(line_of(key_node), fmt::format("{}unknown key '{}' (known: {})", where, key, list(names)));
             }
-            if (!seen.insert(key).second) return fail(line_of(it->first), fmt::format("{}'{}' is given twice", where, key));
+            if (!seen.insert(key).second) return fail(line_of(key_node), fmt::format("{}'{}' is given twice", where, key));
         }
         return {};
     }
@@ -155,12 +160,13 @@ private:
         if (!value.IsMap()) return fail(line, what + " must be a map of NAME: value");
         std::vector<std::pair<std::string, Template>> env;
         std::set<std::string> seen;
-        for (auto it = value.begin(); it != value.end(); ++it) {
-            const int key_line = line_of(it->first);
-            const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        for (const auto& entry : value) {
+            const Node key_node = entry.first, value_node = entry.second;
+            const int key_line = line_of(key_node);
+            const std::string name = key_node.IsScalar() ? key_node.Scalar() : std::string();
             if (!env_name(name)) return fail(key_line, fmt::format("{}: '{}' is not an environment variable name", what, name));
             if (!seen.insert(name).second) return fail(key_line, fmt::format("{}: '{}' is given twice", what, name));
-            auto text = scalar(it->second, key_line, fmt::format("{}.{}", what, name));
+            auto text = scalar(value_node, key_line, fmt::format("{}.{}", what, name));
             if (!text) return text.error();
             auto parsed = checked_template(*text, key_line, fmt::format("{}.{}", what, name));
             if (!parsed) return parsed.error();
@@ -183,12 +189,13 @@ private:
 
 Status Parser::parse_vars(const Node& value, int line, Flow& flow) {
     if (!value.IsMap()) return fail(line, "vars must be a map of name: value");
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        const int key_line = line_of(it->first);
-        const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    for (const auto& entry : value) {
+        const Node key_node = entry.first, value_node = entry.second;
+        const int key_line = line_of(key_node);
+        const std::string name = key_node.IsScalar() ? key_node.Scalar() : std::string();
         if (!env_name(name)) return fail(key_line, fmt::format("vars: '{}' is not a name (letters, digits and _)", name));
         if (flow.vars.count(name) != 0) return fail(key_line, fmt::format("vars: '{}' is given twice", name));
-        auto text = scalar(it->second, key_line, "vars." + name);
+        auto text = scalar(value_node, key_line, "vars." + name);
         if (!text) return text.error();
         flow.vars[name] = *text;  // taken as written: a var holds no ${name} of its own
     }
@@ -224,15 +231,16 @@ Status Parser::parse_run(const Node& value, int line, const std::string& where, 
 Status Parser::parse_expect(const Node& value, int line, const std::string& where, Step& step) const {
     if (!value.IsMap()) return fail(line, where + "expect must be a map (exit, jq, stdout_contains, stderr_contains)");
     if (auto keys = check_keys(value, expect_keys, where + "expect: "); !keys) return keys;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        const std::string& key = it->first.Scalar();
-        const int key_line = line_of(it->first);
+    for (const auto& entry : value) {
+        const Node key_node = entry.first, value_node = entry.second;
+        const std::string key = key_node.Scalar();
+        const int key_line = line_of(key_node);
         if (key == "exit") {
-            auto code = integer(it->second, key_line, where + "expect.exit", 0, 255);
+            auto code = integer(value_node, key_line, where + "expect.exit", 0, 255);
             if (!code) return code.error();
             step.expect.exit = *code;
         } else if (key == "jq") {
-            auto sources = strings(it->second, key_line, where + "expect.jq");
+            auto sources = strings(value_node, key_line, where + "expect.jq");
             if (!sources) return sources.error();
             for (const auto& [source, source_line] : *sources) {
                 auto expression = jq_expression(source, source_line, where + "expect.jq");
@@ -240,7 +248,7 @@ Status Parser::parse_expect(const Node& value, int line, const std::string& wher
                 step.expect.jq.push_back(std::move(*expression));
             }
         } else {
-            auto texts = strings(it->second, key_line, where + "expect." + key);
+            auto texts = strings(value_node, key_line, where + "expect." + key);
             if (!texts) return texts.error();
             auto& into = key == "stdout_contains" ? step.expect.stdout_contains : step.expect.stderr_contains;
             for (const auto& [text, text_line] : *texts) {
@@ -255,13 +263,14 @@ Status Parser::parse_expect(const Node& value, int line, const std::string& wher
 
 Status Parser::parse_saves(const Node& value, int line, const std::string& where, Step& step, std::set<std::string>& saved) const {
     if (!value.IsMap()) return fail(line, where + "save must be a map of name: jq expression");
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        const int key_line = line_of(it->first);
-        const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    for (const auto& entry : value) {
+        const Node key_node = entry.first, value_node = entry.second;
+        const int key_line = line_of(key_node);
+        const std::string name = key_node.IsScalar() ? key_node.Scalar() : std::string();
         if (!env_name(name)) return fail(key_line, fmt::format("{}save: '{}' is not a name (letters, digits and _)", where, name));
         if (var_names_.count(name) != 0) return fail(key_line, fmt::format("{}save: '{}' is already a var", where, name));
         if (!saved.insert(name).second) return fail(key_line, fmt::format("{}save: '{}' is given twice", where, name));
-        auto source = scalar(it->second, key_line, fmt::format("{}save.{}", where, name));
+        auto source = scalar(value_node, key_line, fmt::format("{}save.{}", where, name));
         if (!source) return source.error();
         auto expression = jq_expression(*source, key_line, fmt::format("{}save.{}", where, name));
         if (!expression) return expression.error();
@@ -284,10 +293,11 @@ Result<Step> Parser::parse_step(const Node& node, std::size_t index) {
     if (!node["run"]) return fail(step.line, where + "`run` is missing (the callctl command line to run)");
 
     std::set<std::string> saved;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-        const std::string& key = it->first.Scalar();
-        const int line = line_of(it->first);
-        const Node& value = it->second;
+    for (const auto& entry : node) {
+        const Node key_node = entry.first, value_node = entry.second;
+        const std::string key = key_node.Scalar();
+        const int line = line_of(key_node);
+        const Node& value = value_node;
         Status status;
         if (key == "run") {
             status = parse_run(value, line, where, step);

@@ -128,6 +128,7 @@ ssize_t write_quietly(int fd, const char* data, std::size_t size) {
 }
 
 int exit_code_of(int status) {
+    if (status == -1) return -1;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;
@@ -214,7 +215,15 @@ Result<ProcessResult> run_process(const ProcessSpec& spec, const StopCheck& stop
                 ::kill(-pid, SIGKILL);
                 kill_at.reset();
             }
-            if (::waitpid(pid, &status, WNOHANG) == pid) reaped_at = now;
+            const pid_t done = ::waitpid(pid, &status, WNOHANG);
+            if (done == pid) {
+                reaped_at = now;
+            } else if (done < 0 && errno == ECHILD) {
+                // SIGCHLD ignored (inherited that way across exec): the
+                // kernel reaped it, and its exit status is lost.
+                reaped_at = now;
+                status = -1;
+            }
         } else if (now - *reaped_at > milliseconds(1000) && (out.open() || err.open())) {
             // Something the child started keeps the pipes open: the step is
             // over, and its process group goes with it.

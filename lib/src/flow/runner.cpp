@@ -165,6 +165,7 @@ private:
             return fail(fmt::format("stopped by {} (passed on to the step)", signal_name(process.forwarded_signal)));
         }
         if (process.timed_out) return fail(fmt::format("timed out after {} (killed)", seconds_text(step.timeout)));
+        if (process.exit_code < 0) return fail("its exit status was lost (SIGCHLD is ignored in this process)");
         if (process.exit_code != step.expect.exit) {
             const std::string why = telling_line(process.err);
             return fail(fmt::format("exit {}, expected {}{}", process.exit_code, step.expect.exit, why.empty() ? "" : ": " + why));

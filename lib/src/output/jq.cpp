@@ -112,52 +112,70 @@ void release_flat(jv value) {
 }
 
 template <class Json>
-Result<jv> to_jv(const Json& value, int depth) {
-    if (depth > JqFilter::max_input_depth) {
-        return make_error(ExitCode::bad_input, fmt::format("the input is nested deeper than {} levels", JqFilter::max_input_depth));
-    }
+Result<jv> scalar_to_jv(const Json& value) {
     switch (value.type()) {
-    case nlohmann::json::value_t::null: return jv_null();
     case nlohmann::json::value_t::boolean: return jv_bool(value.template get<bool>() ? 1 : 0);
-    case nlohmann::json::value_t::number_integer:
-        return jv_number(static_cast<double>(value.template get<std::int64_t>()));
-    case nlohmann::json::value_t::number_unsigned:
-        return jv_number(static_cast<double>(value.template get<std::uint64_t>()));
+    case nlohmann::json::value_t::number_integer: return jv_number(static_cast<double>(value.template get<std::int64_t>()));
+    case nlohmann::json::value_t::number_unsigned: return jv_number(static_cast<double>(value.template get<std::uint64_t>()));
     case nlohmann::json::value_t::number_float: return jv_number(value.template get<double>());
     case nlohmann::json::value_t::string: {
         const auto& text = value.template get_ref<const std::string&>();
         if (text.size() > static_cast<std::size_t>(INT_MAX)) return make_error(ExitCode::bad_input, "a string in the input is too long for jq");
         return jv_string_sized(text.data(), static_cast<int>(text.size()));  // invalid UTF-8 becomes U+FFFD
     }
-    case nlohmann::json::value_t::array: {
-        jv array = jv_array_sized(static_cast<int>(std::min<std::size_t>(value.size(), INT_MAX)));
-        for (const auto& element : value) {
-            auto converted = to_jv(element, depth + 1);
-            if (!converted) {
-                release_flat(array);
-                return converted.error();
-            }
-            array = jv_array_append(array, *converted);
+    default: return jv_null();  // null, and binary/discarded, which parsed JSON never holds
+    }
+}
+
+// nlohmann JSON to a jv, with an explicit stack rather than recursion: the
+// depth is bounded by max_input_depth, not by the C++ stack (an ASan build's
+// frames are large).
+template <class Json>
+Result<jv> to_jv(const Json& root) {
+    if (!root.is_structured()) return scalar_to_jv(root);
+    struct Frame {
+        const Json* node;
+        typename Json::const_iterator next;  // the child being converted
+        jv value;
+    };
+    auto open = [](const Json& node) { return Frame{&node, node.begin(), node.is_array() ? jv_array() : jv_object()}; };
+    // Puts `child` into the frame's container and moves on to its next child.
+    auto attach = [](Frame& parent, jv child) {
+        if (parent.node->is_array()) {
+            parent.value = jv_array_append(parent.value, child);
+        } else {
+            const std::string& key = parent.next.key();
+            parent.value = jv_object_set(parent.value, jv_string_sized(key.data(), static_cast<int>(key.size())), child);
         }
-        return array;
-    }
-    case nlohmann::json::value_t::object: {
-        jv object = jv_object();
-        for (auto it = value.begin(); it != value.end(); ++it) {
-            auto converted = to_jv(it.value(), depth + 1);
-            if (!converted) {
-                release_flat(object);
-                return converted.error();
-            }
-            const std::string& key = it.key();
-            object = jv_object_set(object, jv_string_sized(key.data(), static_cast<int>(key.size())), *converted);
+        ++parent.next;
+    };
+    std::vector<Frame> stack;
+    stack.push_back(open(root));
+    auto fail = [&](Error error) {
+        for (auto& frame : stack) release_flat(frame.value);
+        return error;
+    };
+    for (;;) {
+        if (stack.back().next == stack.back().node->end()) {
+            const jv done = stack.back().value;
+            stack.pop_back();
+            if (stack.empty()) return done;
+            attach(stack.back(), done);
+            continue;
         }
-        return object;
+        const Json& child = *stack.back().next;
+        if (child.is_structured()) {
+            if (stack.size() >= static_cast<std::size_t>(JqFilter::max_input_depth)) {
+                return fail(make_error(ExitCode::bad_input,
+                                       fmt::format("the input is nested deeper than {} levels", JqFilter::max_input_depth)));
+            }
+            stack.push_back(open(child));
+            continue;
+        }
+        auto converted = scalar_to_jv(child);
+        if (!converted) return fail(converted.error());
+        attach(stack.back(), *converted);
     }
-    case nlohmann::json::value_t::binary:
-    case nlohmann::json::value_t::discarded: return jv_null();
-    }
-    return jv_null();
 }
 
 // "jq: error: syntax error, ... at <top-level>, line 1:\n.[ " -> one line
@@ -276,7 +294,7 @@ Result<JqFilter> JqFilter::compile(std::string_view expression) {
 
 template <class Json>
 Result<std::vector<JqOutput>> JqFilter::run_value(const Json& input) {
-    auto converted = to_jv(input, 1);
+    auto converted = to_jv(input);
     if (!converted) return converted.error();
     std::vector<JqOutput> outputs;
     std::size_t bytes = 0;

@@ -28,7 +28,7 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-    int exit_code = -1;       // the exit status, or 128 + the signal that ended it (as a shell reports it)
+    int exit_code = -1;       // the exit status, or 128 + the signal that ended it (as a shell reports it); -1: unknown
     bool timed_out = false;   // killed at `timeout`
     int forwarded_signal = 0; // SIGINT/SIGTERM passed on because we were asked to stop
     std::string out;
