@@ -267,7 +267,13 @@ class CallLogTest(SandboxTestCase):
             proc = subprocess.Popen([CALLCTL_BIN, "call-log", call_id, "--wait-for", "ended", "--interval", "0.1",
                                      "--wait-timeout", "60"], env=clean_env(home, self.env()),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(0.5)
+            # Polling has begun (so the signal handlers are in place): a
+            # bounded wait for its first request, not a guess at start-up time.
+            deadline = time.monotonic() + 20
+            while not self.log_requests():
+                self.assertIsNone(proc.poll(), "callctl ended before it polled")
+                self.assertLess(time.monotonic(), deadline, "callctl never polled")
+                time.sleep(0.02)
             start = time.monotonic()
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=10)

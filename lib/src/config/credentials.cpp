@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -110,16 +111,16 @@ bool looks_like_token(const json& value) {
 
 std::string CredentialSlot::label() const { return key.empty() ? name : fmt::format("{}[{}]", name, key); }
 
-json* CredentialStore::profile_object(std::string_view profile) {
-    if (!root_.contains("profiles") || !root_["profiles"].is_object()) return nullptr;
-    json& profiles = root_["profiles"];
-    const auto it = profiles.find(std::string(profile));
-    if (it == profiles.end() || !it->is_object()) return nullptr;
+const json* CredentialStore::profile_object(std::string_view profile) const {
+    const auto profiles = root_.find("profiles");
+    if (profiles == root_.end() || !profiles->is_object()) return nullptr;
+    const auto it = profiles->find(std::string(profile));
+    if (it == profiles->end() || !it->is_object()) return nullptr;
     return &*it;
 }
 
-const json* CredentialStore::profile_object(std::string_view profile) const {
-    return const_cast<CredentialStore*>(this)->profile_object(profile);
+json* CredentialStore::profile_object(std::string_view profile) {
+    return const_cast<json*>(std::as_const(*this).profile_object(profile));
 }
 
 std::optional<StoredToken> CredentialStore::get(std::string_view profile, const CredentialSlot& slot) const {
@@ -189,7 +190,8 @@ std::vector<std::pair<CredentialSlot, StoredToken>> CredentialStore::list(std::s
     if (object == nullptr) return found;
     if (auto token = get(profile, CredentialSlot::token())) found.emplace_back(CredentialSlot::token(), std::move(*token));
     for (const auto& [name, value] : object->items()) {  // nlohmann::json keeps keys sorted
-        if (is_token_key(name) || !value.is_object()) continue;
+        // "token" names the profile's own fields, read above; never a key.
+        if (is_token_key(name) || name == "token" || !value.is_object()) continue;
         if (looks_like_token(value)) {
             if (auto token = stored_token_from_json(value)) found.emplace_back(CredentialSlot{name, {}}, std::move(*token));
             continue;

@@ -50,7 +50,9 @@ Result<StoredToken> stored_token_from_json(const nlohmann::json& object);
 
 // Which credential of a profile.
 struct CredentialSlot {
-    std::string name;  // "token", "intercom", "fcm_oauth", ...
+    // "token", "intercom", "fcm_oauth", ...: a new slot's name must not be a
+    // field of StoredToken's JSON (access_token, scope, ...), beside which it is stored.
+    std::string name;
     std::string key;   // for slots holding several: which one (fcm_oauth: the client_email); else ""
 
     static CredentialSlot token() { return {"token", {}}; }        // token create --save
