@@ -28,12 +28,17 @@ struct CompletionOptions {
 void register_completion(CLI::App& app, Context& context) {
     auto options = std::make_shared<CompletionOptions>();
     CLI::App* root = &app;
+    // None of these reads a setting: a bad value in the profile must not stop them.
+    auto without_settings = [&context](CLI::App* command) {
+        command->preparse_callback([&context](std::size_t) { context.profile_values = config::ProfileValues::skip_invalid; });
+    };
 
     CLI::App* completion = app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
     restrict_to(completion->add_option("shell", options->shell, "The shell")->required(), {"bash", "zsh", "fish"});
     completion->footer("Install: callctl completion bash > ~/.local/share/bash-completion/completions/callctl\n"
                        "         callctl completion zsh > \"${fpath[1]}/_callctl\"\n"
                        "         callctl completion fish > ~/.config/fish/completions/callctl.fish");
+    without_settings(completion);
     on_run(*completion, context, [options, root](Context& c) -> Status {
         const std::vector<CommandModel> model = collect_model(*root);
         const std::string script = options->shell == "bash"  ? bash_script(model)
@@ -46,6 +51,7 @@ void register_completion(CLI::App& app, Context& context) {
 
     CLI::App* complete = app.add_subcommand("__complete", "Values for shell completion")->group("");
     complete->add_option("what", options->what)->required();
+    without_settings(complete);
     on_run(*complete, context, [options](Context& c) -> Status {
         if (options->what != "profiles") return {};
         auto file = config::ConfigFile::load(config::config_path(c.flags, c.env()));
@@ -55,6 +61,7 @@ void register_completion(CLI::App& app, Context& context) {
     });
 
     CLI::App* dump = app.add_subcommand("__cli-model", "The command-line model as JSON")->group("");
+    without_settings(dump);
     on_run(*dump, context, [root](Context&) -> Status {
         std::printf("%s\n", model_json(collect_model(*root)).dump(2).c_str());
         return {};

@@ -49,7 +49,7 @@ std::string text_or_dash(const json& object, const char* key) {
 Status run_list(Context& context) {
     auto target = open_config(context);
     if (!target) return target.error();
-    const auto current = target->file.current_profile().value_or("default");
+    const auto current = target->file.current_profile().value_or(std::string(config::find_setting("profile")->default_value));
     json list = json::array();
     for (const auto& name : target->file.profile_names()) {
         json profile = target->file.profile(name);

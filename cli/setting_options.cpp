@@ -24,6 +24,9 @@ CLI::Option* add_value_option(CLI::App& app, const SettingRow& row, config::Flag
         [&](auto field) -> CLI::Option* {
             using Field = decltype(field);
             if constexpr (std::is_same_v<Field, std::monostate>) {
+                if (row.type == SettingType::on_off) {
+                    throw std::logic_error(fmt::format("setting '{}' is a switch: it needs a bool field of Flags", row.name));
+                }
                 return app.add_option(names, flags.values[std::string(row.name)], help);
             } else if constexpr (std::is_same_v<Field, bool config::Flags::*>) {
                 return app.add_flag(names, flags.*field, help);

@@ -70,6 +70,10 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual((rc, out, err), (0, f"curl -sS '{DEAD_URL}/config' -A 'callctl/0.1.0' "
                                              f"-H 'Accept: application/json'\n", ""))
 
+        # Commands that read no setting still run: completion, and TAB's list of profiles.
+        self.assertEqual(self.callctl("completion", "bash")[0], 0)
+        self.assertEqual(self.callctl("__complete", "profiles"), (0, "default\n", ""))
+
         # Each profile command that edits the file still runs, and `unset` repairs it.
         self.assertEqual(self.callctl("profile", "list", "-o", "json")[:2],
                          (0, f'[{{"current":true,"graphql_url":"","name":"default","rest_url":"",'

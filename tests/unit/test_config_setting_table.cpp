@@ -47,6 +47,7 @@ TEST_CASE("setting table: names and flags are unique, every default passes its o
         if (!row.env.empty()) CHECK(envs.insert(row.env).second);
         if (!row.default_value.empty()) CHECK(check_text(row, row.default_value).ok());
         if (row.type == SettingType::secret) CHECK_FALSE(row.in_profile);  // secrets never sit in config.json
+        if (row.type == SettingType::on_off) CHECK(std::holds_alternative<bool Flags::*>(row.flag_field));
         CHECK(help_text(row, row.help).find('{') == std::string::npos);
     }
 }
@@ -213,7 +214,9 @@ TEST_CASE("settings: the generic accessor gives every row's value and source") {
     CHECK(s->source("no_color") == Source::environment);
     CHECK_FALSE(s->quiet);
     CHECK(s->text("profile") == "default");
+    CHECK(s->value("profile").origin == "default");
     CHECK(s->text("config") == (dir / "config.json").string());
+    CHECK(s->value("config").origin == "--config");
     CHECK_THROWS_AS((void)s->value("fcm_ulr"), std::out_of_range);
 }
 

@@ -171,6 +171,17 @@ void store(Settings& settings, const SettingRow& row, const SettingValue& value)
     }
 }
 
+// Who chose the profile, in the words of SettingValue::origin.
+std::string profile_origin(Source source) {
+    const SettingRow& row = row_named("profile");
+    switch (source) {
+    case Source::flag: return std::string(long_flag(row));
+    case Source::environment: return std::string(row.env);
+    case Source::profile: return "current_profile";
+    default: return "default";
+    }
+}
+
 }  // namespace
 
 const SettingValue& Settings::value(std::string_view name) const {
@@ -257,10 +268,14 @@ Result<Settings> resolve(const Flags& flags, const Environment& env, ProfileValu
 
     settings.config_path = config_path(flags, env);
     settings.credentials_path = settings.config_path.parent_path() / "credentials.json";
-    const Source config_source = flags.config                                    ? Source::flag
-                                 : env_value(env, row_named("config").env) ? Source::environment
-                                                                                 : Source::default_value;
-    settings.values["config"] = {settings.config_path.string(), 0, config_source, ""};
+    const SettingRow& config_row = row_named("config");
+    if (flags.config) {
+        settings.values["config"] = {*flags.config, 0, Source::flag, std::string(long_flag(config_row))};
+    } else if (env_value(env, config_row.env)) {
+        settings.values["config"] = {settings.config_path.string(), 0, Source::environment, std::string(config_row.env)};
+    } else {
+        settings.values["config"] = {settings.config_path.string(), 0, Source::default_value, "default"};
+    }
 
     auto config = ConfigFile::load(settings.config_path);
     if (!config) return config.error();
@@ -268,7 +283,7 @@ Result<Settings> resolve(const Flags& flags, const Environment& env, ProfileValu
     const ProfileChoice choice = choose_profile(flags, env, *config);
     settings.profile = choice.name;
     settings.profile_source = choice.source;
-    settings.values["profile"] = {settings.profile, 0, settings.profile_source, ""};
+    settings.values["profile"] = {settings.profile, 0, settings.profile_source, profile_origin(choice.source)};
     // Naming a profile that does not exist is likely a typo; backend commands
     // refuse to run with it (Context::session), `profile set` creates it.
     settings.profile_missing = settings.profile_source != Source::default_value && !config->has_profile(settings.profile);
