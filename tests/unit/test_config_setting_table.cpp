@@ -242,6 +242,15 @@ TEST_CASE("resolve_setting: a new row needs no new code (a text row, a derived d
     CHECK(resolve_setting(url, layers(env)).error().message == "--example-url must be an http:// or https:// URL");
     flags.values.clear();
 
+    // The example of setting_table.hpp, as a colleague would add it.
+    const SettingRow webex{.name = "webex_url", .type = SettingType::url, .flag = "--webex-url", .env = "CALLCTL_WEBEX_URL",
+                           .in_profile = true, .default_value = "https://webexapis.com",
+                           .help = "Base URL of the Webex REST API [env: {env}] (default {default})", .label = "Webex URL"};
+    CHECK(help_text(webex, webex.help) == "Base URL of the Webex REST API [env: CALLCTL_WEBEX_URL] (default https://webexapis.com)");
+    auto webex_url = resolve_setting(webex, layers(no_env));
+    CHECK(webex_url->text == "https://webexapis.com");
+    CHECK(webex_url->source == Source::default_value);
+
     SettingRow derived{.name = "auth_url", .type = SettingType::url, .flag = "--auth-url"};
     derived.derived_default = [](const Settings& s) { return s.graphql_url.substr(0, s.graphql_url.find('/', 8)); };
     auto auth = resolve_setting(derived, layers(no_env));
