@@ -55,10 +55,11 @@ class E911Test(SandboxTestCase):
         self.assertEqual(entry["headers"]["content-type"], "application/json")
         self.assertEqual(entry["headers"]["user-agent"], USER_AGENT)
         self.assertNotIn("authorization", entry["headers"])  # the token travels in the body
+        # the seed's key order: token, address (its fields in address order), is_confirmed
         self.assertEqual(entry["body"],
-                         '{"address":{"city":"Springfield","first_name":"Ada","house_number":"12","last_name":"Lovelace",'
-                         '"state":"IL","street":"Main St","unit":"Apt 4","zip":"62701"},"is_confirmed":false,'
-                         f'"token":"{self.token}"}}')
+                         f'{{"token":"{self.token}","address":{{"first_name":"Ada","last_name":"Lovelace",'
+                         '"house_number":"12","street":"Main St","unit":"Apt 4","city":"Springfield","state":"IL",'
+                         '"zip":"62701"},"is_confirmed":false}')
 
     def test_confirmed_unit_default_and_zip_plus_4(self):
         self.ok("e911", *flags(zip="62701-1234"), "--confirmed")

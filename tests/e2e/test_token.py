@@ -103,9 +103,12 @@ class TokenTest(SandboxTestCase):
 
     def test_code_for_other_scopes_and_unknown_scope_are_usage_errors(self):
         self.assertEqual(self.callctl("token", "create", "--scope", "virtual-number", "--auth-code", "x")[0], 2)
-        code, _, err = self.callctl("token", "create", "--scope", "e911")
+        code, _, err = self.callctl("token", "create", "--scope", "e911", "--auth-code", "x")
         self.assertEqual(code, 2)
-        self.assertIn("--scope: 'e911' is not one of mobile-number|virtual-number|account-id", err)
+        self.assertIn("--auth-code is only for mobile-number tokens, not e911", err)
+        code, _, err = self.callctl("token", "create", "--scope", "emergency")
+        self.assertEqual(code, 2)
+        self.assertIn("--scope: 'emergency' is not one of mobile-number|virtual-number|account-id|e911", err)
         self.assertEqual(self.logged(), [])
 
     def test_the_servers_400_message_reaches_the_user(self):
@@ -342,8 +345,8 @@ class TokenTest(SandboxTestCase):
         [entry] = [r for r in self.logged() if r["path"] == "/config" and r["headers"].get("user-agent") == USER_AGENT]
         self.assertEqual(entry["method"], "GET")
         out, _ = self.ok("-o", "table", "token", "config")
-        for part in ["Virtual numbers", config["virtual_numbers_pool"][0], config["app_e911id_url"],
-                     config["app_token_url"], config["ewebrtc_domain"], "MOBILE_NUMBER", "WEBRTCMOBILE"]:
+        for part in ["virtual_numbers_pool", config["virtual_numbers_pool"][0], config["app_e911id_url"],
+                     config["app_token_url"], config["ewebrtc_domain"], "info.scope_map.MOBILE_NUMBER", "WEBRTCMOBILE"]:
             self.assertIn(part, out)
 
     def test_https_with_cacert(self):
