@@ -292,6 +292,46 @@ class DecodePushTest(SandboxTestCase):
         self.assertEqual((code, out, err), (2, "", "callctl: error: --signature applies to Kaleyra and Webex webhooks "
                                                    "only, this is intercom\n"))
 
+    def sandbox_webhook(self, vendor, body):
+        status, headers, data = self.sb.request("POST", f"/_sandbox/push/{vendor}", body)
+        self.assertEqual(status, 200, data)
+        return {k.lower(): v for k, v in headers.items()}, data
+
+    def test_the_sandboxs_signed_webhooks(self):
+        headers, data = self.sandbox_webhook("webex", {"secret": "whsecret", "actorId": "person_2", "createdBy": "person_9",
+                                                       "name": "Carol", "number": "+15551234"})
+        path = self.write("sandbox_webex.json", data)
+        secret_file = self.write("sandbox_webex.secret", "whsecret")
+        code, out, err = self.decode(path, "--signature", headers["x-spark-signature"], "--secret-file", secret_file,
+                                     "-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        decoded = json.loads(out)
+        sent = json.loads(data)
+        self.assertEqual(decoded["signature"], {"verified": True, "scheme": "webex"})
+        self.assertEqual((decoded["actor_id"], decoded["created_by"]), ("person_2", "person_9"))
+        push = json.loads(sent["data"]["fcmPayload"]["webhookTelephonyPush"])
+        self.assertEqual(decoded["telephony_push"], {"name": "Carol", "number": "+15551234", "push_id": push["pushId"],
+                                                     "external_tracking_id": push["externalTrackingId"],
+                                                     "version": "1.0"})
+        self.assertEqual(decoded["fcm_payload"]["webhookTelephonyPush"], push)
+        code, out, err = self.decode(path, "--extract", "fcm")
+        self.assertEqual((code, out, err), (0, json.dumps(sent["data"]["fcmPayload"], separators=(",", ":")) + "\n", ""))
+
+        key_file = self.write("sandbox_kaleyra.key", "company-key")
+        for request, scheme in (({}, "kaleyra-v1"), ({"t": "ms"}, "kaleyra-v1"), ({"signature": "v0"}, "kaleyra-v0")):
+            with self.subTest(request=request):
+                headers, data = self.sandbox_webhook("kaleyra", {"secret": "company-key", **request})
+                path = self.write("sandbox_kaleyra.json", data)
+                value = headers.get("bandyer-signature") or headers["room-id-hmac"]
+                code, out, err = self.decode(path, "--signature", value, "--secret-file", key_file,
+                                             "--tolerance", "300", "-o", "json")
+                self.assertEqual((code, err), (0, ""))
+                decoded = json.loads(out)
+                self.assertEqual(decoded["signature"]["scheme"], scheme)
+                self.assertEqual(decoded["room_id"], json.loads(data)["room_id"])
+                if request.get("t") == "ms":
+                    self.assertRegex(decoded["signature"]["signed_at"], r"\.\d{3}Z$")
+
     def test_kaleyra_published_vector_in_seconds_and_milliseconds(self):
         body = b'{"event":"test"}'
         path = self.write("kaleyra_test.json", body)
