@@ -386,6 +386,19 @@ class DecodePushTest(SandboxTestCase):
                                      "--tolerance", "-1")
         self.assertEqual((code, out), (2, ""))
 
+    def test_hostile_nesting_is_one_error_line_not_a_crash(self):
+        deep = "[" * 100000 + "]" * 100000
+        for body in ('{"event":"on_x","data":' + deep + '}',
+                     '{"resource":"telephony_push","data":{"fcmPayload":' + deep + '}}'):
+            code, out, err = self.decode("-o", "json", input=body)
+            self.assertEqual((code, out, err), (3, "", "callctl: error: push payload nests deeper than 256 levels\n"))
+        # deep JSON text inside a value stays text
+        body = json.dumps({"resource": "telephony_push", "data": {"fcmPayload": {"webhookTelephonyPush": deep}}})
+        code, out, err = self.decode("-o", "json", input=body)
+        self.assertEqual((code, err), (0, "callctl: warning: webhookTelephonyPush nests deeper than 256 levels; "
+                                          "it is shown as sent\n"))
+        self.assertEqual(json.loads(out)["fcm_payload"]["webhookTelephonyPush"], deep)
+
     def test_kaleyra_room_id_hmac(self):
         secret_file = self.write("kaleyra.secret", "company-api-key\n")
         mac = hmac.new(b"company-api-key", b"room_f61b4d202472", hashlib.sha256).hexdigest()
