@@ -32,7 +32,7 @@ WEBEX = ('{"id":"wh_1","name":"Firehose","targetUrl":"https://example.com/hook",
 OTHER_KEY = "11" * 32
 KALEYRA_VECTOR_MAC = "6841e55cb12f2d9d1216c47097c75fd737a22a3a00c8d8f8d3d35fb2b613ce5b"  # Kaleyra's published example
 
-# A telephony_push webhook in seed 003's shape with every field public material names.
+# A telephony_push webhook in the shape of Cisco's guide, with every field public material names.
 TELEPHONY_PUSH = ('{"name":"Alice Example","number":"+14085550100","pushId":"push_7",'
                   '"externalTrackingId":"CI_1234","version":"1.0"}')
 WEBEX_REAL = json.dumps({

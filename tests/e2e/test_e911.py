@@ -55,7 +55,7 @@ class E911Test(SandboxTestCase):
         self.assertEqual(entry["headers"]["content-type"], "application/json")
         self.assertEqual(entry["headers"]["user-agent"], USER_AGENT)
         self.assertNotIn("authorization", entry["headers"])  # the token travels in the body
-        # the seed's key order: token, address (its fields in address order), is_confirmed
+        # the vendor sample's key order: token, address (its fields in address order), is_confirmed
         self.assertEqual(entry["body"],
                          f'{{"token":"{self.token}","address":{{"first_name":"Ada","last_name":"Lovelace",'
                          '"house_number":"12","street":"Main St","unit":"Apt 4","city":"Springfield","state":"IL",'

@@ -28,13 +28,13 @@ bool valid_zip(std::string_view zip) {
     return zip.size() == 10 && zip[5] == '-' && all_digits(zip.substr(0, 5)) && all_digits(zip.substr(6));
 }
 
-// The fields the seed's samples always send; the rest are sent when given.
+// The fields the vendor's samples always send; the rest are sent when given.
 bool always_sent(const E911Field& field) { return field.required || std::string_view(field.name) == "unit"; }
 
 }  // namespace
 
 const std::vector<E911Field>& e911_fields() {
-    // The seed's eight in its order, the public servers' optional ones where
+    // The vendor sample's eight in its order, the public servers' optional ones where
     // they belong in an address (house number extension after the number, the
     // street's parts after the street), additional text and comments last.
     static const std::vector<E911Field> fields = {
@@ -132,7 +132,7 @@ Result<E911AddressFile> address_from_json(const json& object, std::string_view s
 
 http::Request e911_request(std::string_view base_url, const std::string& access_token, const E911Address& address,
                            bool confirmed) {
-    // The seed's key order (token, address, is_confirmed): servers do not care,
+    // The vendor sample's key order (token, address, is_confirmed): servers do not care,
     // but a body compared with the vendor's sample should read the same.
     nlohmann::ordered_json body = nlohmann::ordered_json::object();
     body["token"] = access_token;

@@ -1,4 +1,4 @@
-// Intercom pushes (protocols.md §4, convention): credentials sealed with
+// Intercom pushes (callctl(1), WIRE FORMATS, "Intercom push": a convention): credentials sealed with
 // AES-256-CBC as base64(IV || ciphertext) in "video" and "audio".
 #include <chrono>
 #include <cmath>

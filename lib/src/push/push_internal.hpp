@@ -27,7 +27,7 @@ void warn_if_replayed(const SignatureCheck& check, const DecodeOptions& options,
 // parse_json + unwrap of a whole raw payload; an empty one is bad_input.
 Result<Json> parse_and_unwrap(std::string_view raw_payload);
 
-// Vendor markers, as protocols.md §4 and cli.md describe them.
+// Vendor markers (callctl(1), decode-push and WIRE FORMATS).
 bool is_intercom(const Json& data);
 bool is_kaleyra(const Json& data);
 bool is_webex(const Json& data);

@@ -1,4 +1,4 @@
-// Transport wrappers around a push's data map (protocols.md §4).
+// Transport wrappers around a push's data map (callctl(1), decode-push).
 #include <fmt/format.h>
 
 #include "push/push_internal.hpp"

@@ -1,4 +1,4 @@
-// Webex Calling "telephony_push" webhooks (seed 003; callctl(1), WIRE FORMATS).
+// Webex Calling "telephony_push" webhooks (callctl(1), WIRE FORMATS, "Webex webhooks").
 // The envelope and data fields get readable names; the FCM and APNs payloads
 // are shown with their embedded JSON text decoded (webhookTelephonyPush
 // above all, also given readable names as "telephony_push"); --extract gives
@@ -60,7 +60,7 @@ bool looks_like_json_text(const std::string& text) {
 }
 
 // Every string inside `value` that holds a JSON object or array is replaced
-// by what it holds (cli.md: never JSON text in the normalised output). A
+// by what it holds (callctl(1): never JSON text in the normalised output). A
 // webhookTelephonyPush that does not parse stays a string, with a warning.
 void decode_embedded(Json& value, int depth, std::vector<std::string>& warnings) {
     if (depth >= max_embedded_depth) return;
@@ -219,7 +219,7 @@ Result<Decoded> decode_webex(Json data, std::string_view raw_payload, const Deco
     Json& out = result.normalized;
     out["vendor"] = "webex";
     // A telephony_push webhook is only ever sent for a new incoming call (a
-    // NewCall notification, seed 003), whatever its "event" says.
+    // NewCall notification, in Cisco's Webex Calling guide), whatever its "event" says.
     out["event"] = *resource == "telephony_push" ? "call.incoming" : vendor_event;
     out["vendor_event"] = vendor_event;
     if (signature) out["signature"] = signature_json(*signature);

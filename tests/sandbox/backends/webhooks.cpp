@@ -132,7 +132,7 @@ Reply WebhookBackend::kaleyra(const json& request) {
     const std::string room = "room_" + random_hex(6);
     const auto now = std::chrono::system_clock::now();
 
-    // Seed 001's shape, with fresh ids and the current time.
+    // The shape of Kaleyra's push example (tests/data/kaleyra_on_call_incoming.json), with fresh ids and the current time.
     json body;
     if (event == "on_call_incoming") {
         json users = json::array({{{"user", {{"userAlias", caller}}}, {"status", "invited"}}});

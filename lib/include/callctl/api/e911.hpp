@@ -1,4 +1,4 @@
-// E911 ids (protocols.md §1): the address a mobile-number or virtual-number
+// E911 ids (callctl(1), e911 and WIRE FORMATS): the address a mobile-number or virtual-number
 // user registers for emergency calls, validated before it is sent, and
 // POST /e911ids {"token","address":{...},"is_confirmed":bool}.
 #pragma once
@@ -43,7 +43,7 @@ struct E911Field {
 const std::vector<E911Field>& e911_fields();
 
 // The address as the wire object, fields trimmed and the state upper-cased.
-// The eight fields of the seed are always sent (unit as "" when empty); the
+// The eight fields of the vendor's sample are always sent (unit as "" when empty); the
 // optional extra ones only when not empty. (nlohmann::json sorts its keys;
 // e911_request sends them in e911_fields() order.)
 nlohmann::json to_json(const E911Address& address);
@@ -62,7 +62,7 @@ struct E911AddressFile {
 Result<E911AddressFile> address_from_json(const nlohmann::json& object, std::string_view source);
 
 // The request; the token travels in the body, not in a header. The body is
-// {"token","address","is_confirmed"} in that order, as the seed sends it.
+// {"token","address","is_confirmed"} in that order, as the vendor's sample sends it.
 http::Request e911_request(std::string_view base_url, const std::string& access_token, const E911Address& address,
                            bool confirmed);
 

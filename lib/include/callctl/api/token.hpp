@@ -1,4 +1,4 @@
-// The token endpoint (protocols.md §1): scopes, the requests for creating,
+// The token endpoint (callctl(1), token and WIRE FORMATS): scopes, the requests for creating,
 // refreshing and revoking tokens and for the app configuration, and a
 // description of a token for `token show`. Typed requests in, JSON out; the
 // library never prints.
