@@ -17,16 +17,6 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string iso8601(Clock::time_point when) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    return fmt::format("{}.{:03}Z", buffer, ms % 1000);
-}
-
 bool read_int(std::string_view text, std::size_t& pos, std::size_t digits, int& out) {
     if (pos + digits > text.size()) return false;
     const auto* begin = text.data() + pos;
