@@ -1,6 +1,7 @@
 #include "password_prompt.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ namespace callctl::cli {
 namespace {
 
 constexpr std::size_t max_password_bytes = 4096;
+constexpr int poll_interval_ms = 100;
 
 // Echo off for its lifetime. ECHONL stays on, so Enter still moves the
 // cursor to the next line. The destructor restores the saved modes however
@@ -73,16 +75,20 @@ Result<std::string> read_password(std::string_view prompt, std::string_view hint
             outcome = make_error(ExitCode::auth, fmt::format("cannot turn off echo on the terminal: {}", std::strerror(errno)),
                                  std::string(hint));
         }
-        // One byte at a time: nothing after the newline is consumed, and a
-        // signal (the interrupt handler sets a flag, without SA_RESTART) ends
-        // the read with EINTR at once.
+        // One byte at a time: nothing after the newline is consumed. A signal
+        // (the interrupt handler sets a flag, without SA_RESTART) ends a wait
+        // with EINTR; one that came before the wait began (Ctrl-C typed
+        // before echo was off) is seen within a poll interval.
         while (outcome) {
-            char c = 0;
-            const ssize_t n = ::read(STDIN_FILENO, &c, 1);
             if (util::interrupted()) {
                 outcome = make_error(ExitCode::interrupted, "interrupted");
                 break;
             }
+            pollfd input{STDIN_FILENO, POLLIN, 0};
+            const int ready = ::poll(&input, 1, poll_interval_ms);
+            if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+            char c = 0;
+            const ssize_t n = ::read(STDIN_FILENO, &c, 1);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
                 outcome = make_error(ExitCode::bad_input, fmt::format("cannot read the password: {}", std::strerror(errno)));

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "callctl/api/credential_list.hpp"
 #include "callctl/api/intercom_login.hpp"
 #include "callctl/api/kaleyra.hpp"
 #include "callctl/http/http.hpp"
@@ -127,4 +128,41 @@ TEST_CASE("kaleyra_credentials_request: apikey header, body, bounds") {
         CHECK(refused.error().message == fmt::format("--expires-in must be from 360 to 86400 seconds, got {}", seconds));
     }
     CHECK(kaleyra_credentials_request("http://k", "k", {" ", 600}).error().code == ExitCode::usage);
+}
+
+TEST_CASE("describe_credential: every slot alike, redacted unless revealed") {
+    config::StoredToken login;
+    login.access_token = std::string(64, 'a');
+    login.refresh_token = std::string(64, 'r');
+    login.token_type = "Bearer";
+    login.scope = "me";
+    login.expires_at = 2000;
+    login.obtained_at = 1000;
+    login.token_url = "https://auth";
+    login.client_id = "cid";
+    login.username = "resident@example.com";
+    const json shown = describe_credential(config::CredentialSlot::intercom(), login, 1500, false);
+    CHECK(shown["slot"] == "intercom");
+    CHECK(shown["access_token"] == "aaaaaa\u2026(redacted)");
+    CHECK(shown["refresh_token"] == "stored");
+    CHECK(shown["expires_at"] == "1970-01-01T00:33:20Z");
+    CHECK(shown["expires_in"] == 500);
+    CHECK(shown["expired"] == false);
+    CHECK(shown["issued_by"] == "https://auth");
+    CHECK(shown["username"] == "resident@example.com");
+    CHECK(shown.dump().find(std::string(64, 'r')) == std::string::npos);
+    const json revealed = describe_credential(config::CredentialSlot::intercom(), login, 2500, true);
+    CHECK(revealed["access_token"] == login.access_token);
+    CHECK(revealed["refresh_token"] == *login.refresh_token);
+    CHECK(revealed["expired"] == true);
+
+    config::StoredToken bare;
+    bare.access_token = "short";
+    const json unknown = describe_credential(config::CredentialSlot::token(), bare, 1500, false);
+    CHECK(unknown["access_token"] == "***");
+    CHECK(unknown["expires_at"].is_null());
+    CHECK(unknown["refresh_token"].is_null());
+    CHECK_FALSE(unknown.contains("username"));
+    CHECK(describe_credentials({{config::CredentialSlot::token(), bare}, {config::CredentialSlot::intercom(), login}}, 0, false)
+              .size() == 2);
 }

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "callctl/api/token.hpp"
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::api {
 
@@ -57,12 +57,12 @@ Error oauth_failure(const http::Response& response, std::string_view what, std::
 Result<config::StoredToken> send_oauth(Session& session, const http::Request& request, std::string_view what,
                                        std::string refused_hint, const std::string& auth_url,
                                        const std::string& client_id, const std::string& username) {
-    auto answer = session.client().send(request);
-    if (!answer) return http::to_error(answer.error(), what);
+    auto answer = session.send_for_answer(request, what);
+    if (!answer) return answer.error();
     if (answer->status < 200 || answer->status >= 300) return oauth_failure(*answer, what, std::move(refused_hint));
     auto body = json_body(*answer, what);
     if (!body) return body.error();
-    return intercom_token_from_answer(*body, unix_now(), auth_url, client_id, username);
+    return intercom_token_from_answer(*body, util::unix_now(), auth_url, client_id, username);
 }
 
 }  // namespace

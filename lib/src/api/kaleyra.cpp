@@ -8,6 +8,15 @@ namespace callctl::api {
 
 using nlohmann::json;
 
+Result<KaleyraApiKey> kaleyra_api_key(const config::Settings& settings) {
+    const config::SettingValue& key = settings.value("kaleyra_api_key");
+    if (key.source == config::Source::none || key.text.empty()) {
+        return make_error(ExitCode::auth, "no Kaleyra API key",
+                          "give --kaleyra-key-file FILE ('-' reads standard input), or put the key in CALLCTL_KALEYRA_API_KEY");
+    }
+    return KaleyraApiKey{key.text, key.origin};
+}
+
 Status check_kaleyra_expires_in(std::int64_t seconds) {
     if (seconds < kaleyra_min_expires_in || seconds > kaleyra_max_expires_in) {
         return make_error(ExitCode::usage,

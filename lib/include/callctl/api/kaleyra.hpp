@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "callctl/api/session.hpp"
+#include "callctl/config/settings.hpp"
 #include "callctl/error.hpp"
 #include "callctl/http/http.hpp"
 
@@ -22,6 +23,17 @@ inline constexpr std::int64_t kaleyra_max_expires_in = 86400;  // 24 hours
 inline constexpr std::int64_t kaleyra_default_expires_in = 3600;
 // The environment variable that holds the key itself (and stands in for it in --dry-run output).
 inline constexpr std::string_view kaleyra_api_key_env = "CALLCTL_KALEYRA_API_KEY";
+
+// The company API key, and where it came from ("--kaleyra-key-file /path",
+// "CALLCTL_KALEYRA_API_KEY"): the one lookup for every command that needs it
+// (kaleyra-token sends it; webhook signatures are keyed with it). A command
+// binds the option with add_setting_options(cmd, flags, {"kaleyra_api_key"}).
+// None is exit 5 with a hint.
+struct KaleyraApiKey {
+    std::string value;
+    std::string origin;
+};
+Result<KaleyraApiKey> kaleyra_api_key(const config::Settings& settings);
 
 // A usage error outside 360..86400.
 Status check_kaleyra_expires_in(std::int64_t seconds);
