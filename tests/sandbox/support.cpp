@@ -1,26 +1,18 @@
 #include "support.hpp"
 
 #include <chrono>
-#include <ctime>
 
 #include <fmt/format.h>
 
 #include "callctl/crypto/crypto.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::sandbox {
 
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+long long unix_now() { return util::unix_now(); }
 
 std::string iso8601(std::chrono::system_clock::time_point when) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    return fmt::format("{}.{:03}Z", buffer, ms % 1000);
+    return util::format_iso8601_ms(std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count());
 }
 
 std::string random_hex(std::size_t bytes) { return crypto::hex_encode(crypto::random_bytes(bytes)); }

@@ -1,5 +1,5 @@
 // Settings: what every command runs with, resolved once from four layers
-// (../shared/cli.md): command-line flag > environment > profile > default.
+// (GLOBAL OPTIONS in callctl(1)): command-line flag > environment > profile > default.
 #pragma once
 
 #include <chrono>
