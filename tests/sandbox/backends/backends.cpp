@@ -8,6 +8,7 @@
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webhooks.hpp"
 
 namespace callctl::sandbox {
 
@@ -26,6 +27,7 @@ Backends::Backends(Shared& shared) {
     add<RestBackend>(shared);
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
+    add<WebhookBackend>();
     add<IntercomAuthBackend>(shared);
     add<KaleyraBackend>(shared);
 }
