@@ -42,10 +42,6 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "graphql_url", .type = T::url, .flag = "--graphql-url", .env = "CALLCTL_GRAPHQL_URL", .in_profile = true,
          .help = "Full URL of the GraphQL endpoint [env: {env}]", .label = "GraphQL URL", .flag_field = &Flags::graphql_url,
          .field = &Settings::graphql_url},
-        {.name = "intercom_auth_url", .type = T::url, .flag = "--intercom-auth-url", .env = "CALLCTL_INTERCOM_AUTH_URL",
-         .in_profile = true, .derived_default = intercom_auth_default,
-         .help = "Base URL of the intercom OAuth login [env: {env}] (default: graphql_url's scheme, host and port)",
-         .label = "Intercom auth URL"},
         {.name = "token", .type = T::secret, .flag = "--token-file", .env = "CALLCTL_TOKEN",
          .help = "Read the bearer token from FILE ('-' = stdin) [env: {env}]", .inline_flag = "--token",
          .inline_help = "Bearer token (prefer {flag} or {env}: argv is visible to others)",
@@ -67,6 +63,10 @@ const std::vector<SettingRow>& setting_rows() {
          .flag_field = &Flags::retries, .field = &Settings::retries},
         {.name = "cacert", .type = T::path, .flag = "--cacert", .in_profile = true, .help = "Trust this CA bundle for TLS",
          .label = "CA bundle", .unset_text = "system default", .flag_field = &Flags::cacert, .field = &Settings::cacert},
+        {.name = "intercom_auth_url", .type = T::url, .flag = "--intercom-auth-url", .env = "CALLCTL_INTERCOM_AUTH_URL",
+         .in_profile = true, .derived_default = intercom_auth_default,
+         .help = "Base URL of the intercom OAuth login [env: {env}] (default: graphql_url's scheme, host and port)",
+         .label = "Intercom auth URL"},
         // Switches: flags only, except NO_COLOR (https://no-color.org), which counts when set at all.
         {.name = "insecure", .type = T::on_off, .flag = "-k,--insecure", .help = "Skip TLS certificate verification",
          .flag_field = &Flags::insecure, .field = &Settings::insecure},
@@ -83,7 +83,7 @@ const std::vector<SettingRow>& setting_rows() {
         // Options of the commands that take them (add_setting_options), callctl(1) "login intercom", "kaleyra-token".
         {.name = "intercom_client_id", .type = T::text, .flag = "--client-id", .env = "CALLCTL_INTERCOM_CLIENT_ID",
          .in_profile = true, .help = "The intercom app's OAuth client id [env: {env}] (required)", .scope = Scope::command,
-         .label = "Intercom client id"},
+         .label = "Intercom client"},
         {.name = "kaleyra_url", .type = T::url, .flag = "--kaleyra-url", .env = "CALLCTL_KALEYRA_URL", .in_profile = true,
          .help = "Base URL of Kaleyra's REST API [env: {env}]", .scope = Scope::command, .label = "Kaleyra URL"},
         // The company API key: kaleyra-token sends it, and it signs Kaleyra's webhooks (api::kaleyra_api_key).
