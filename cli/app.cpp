@@ -138,6 +138,8 @@ void build_app(CLI::App& app, Context& context) {
     register_create_call(app, context);
     register_call_log(app, context);
     register_intercom(app, context);
+    register_login(app, context);
+    register_kaleyra_token(app, context);
     register_decode_push(app, context);
     register_encode_push(app, context);
     register_completion(app, context);

@@ -13,6 +13,7 @@
 #include "choices.hpp"
 #include "callctl/api/graphql.hpp"
 #include "callctl/api/intercom.hpp"
+#include "callctl/api/intercom_bearer.hpp"
 #include "callctl/push/push.hpp"
 #include "callctl/util/fs.hpp"
 
@@ -96,7 +97,11 @@ Status run_intercom(api::IntercomAction action, const IntercomOptions& options, 
                                      *query_file ? (*query_file)->origin : "the profile"));
     }
 
-    auto response = api::execute_graphql(**session, *url, *request);
+    // --token/CALLCTL_TOKEN, else the profile's intercom login, else its token-endpoint token.
+    api::IntercomBearer bearer(**session);
+    auto renewal = bearer.renewal();
+    if (!renewal) return renewal.error();
+    auto response = api::execute_graphql(**session, *url, *request, **renewal);
     if (!response) return response.error();
 
     Printer& out = context.out();

@@ -209,6 +209,10 @@ Result<http::Response> Session::send(const http::Request& request, std::string_v
 }
 
 Result<http::Response> Session::send_authorized(http::Request request, std::string_view what) {
+    return send_authorized(std::move(request), what, *renewal_);
+}
+
+Result<http::Response> Session::send_authorized(http::Request request, std::string_view what, RenewOn401& renewal) {
     return send_with_token(
         [&request](const std::string& token) {
             http::Request authorized = request;
@@ -216,14 +220,19 @@ Result<http::Response> Session::send_authorized(http::Request request, std::stri
             authorized.headers.push_back({"Authorization", "Bearer " + token});
             return authorized;
         },
-        what);
+        what, renewal);
 }
 
 Result<http::Response> Session::send_with_token(const std::function<http::Request(const std::string& token)>& build,
                                                 std::string_view what) {
+    return send_with_token(build, what, *renewal_);
+}
+
+Result<http::Response> Session::send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                                std::string_view what, RenewOn401& renewal) {
     // A stored token the server no longer accepts is refreshed once and the
     // request tried once more (RenewOn401); explicit tokens are the user's.
-    auto response = renewal_->send([&](const std::string& token) {
+    auto response = renewal.send([&](const std::string& token) {
         http::Request request = build(token);
         std::erase_if(request.secrets, [](const http::Secret& s) { return s.env_name == "CALLCTL_TOKEN"; });
         request.secrets.push_back({token, "CALLCTL_TOKEN"});

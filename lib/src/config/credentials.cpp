@@ -22,6 +22,8 @@ json to_json(const StoredToken& token) {
     if (token.expires_at) object["expires_at"] = *token.expires_at;
     if (token.obtained_at) object["obtained_at"] = *token.obtained_at;
     if (token.token_url) object["token_url"] = *token.token_url;
+    if (token.client_id) object["client_id"] = *token.client_id;
+    if (token.username) object["username"] = *token.username;
     return object;
 }
 
@@ -53,6 +55,8 @@ Result<StoredToken> stored_token_from_json(const json& object) {
     token.expires_at = optional_int("expires_at");
     token.obtained_at = optional_int("obtained_at");
     token.token_url = optional_string("token_url");
+    token.client_id = optional_string("client_id");
+    token.username = optional_string("username");
     return token;
 }
 

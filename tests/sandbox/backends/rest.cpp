@@ -18,10 +18,6 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string iso8601(Clock::time_point when) {
-    return util::format_iso8601_ms(std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count());
-}
-
 // ISO-8601 as clients send it, as Unix seconds (not a system_clock time_point:
 // its nanoseconds end in 2262).
 std::optional<long long> parse_iso8601(std::string_view text) {

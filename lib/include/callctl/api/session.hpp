@@ -80,6 +80,11 @@ public:
     // called again with the new one after a refresh.
     Result<http::Response> send_with_token(const std::function<http::Request(const std::string& token)>& build,
                                            std::string_view what);
+    // The same two through another credential's policy (the intercom
+    // login's: intercom_bearer.hpp) instead of the session's bearer.
+    Result<http::Response> send_authorized(http::Request request, std::string_view what, RenewOn401& renewal);
+    Result<http::Response> send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                           std::string_view what, RenewOn401& renewal);
     // Sends as is (the token endpoint authenticates by body, not header).
     Result<http::Response> send(const http::Request& request, std::string_view what);
     // Sends as is and returns the answer whatever its status (answer_of).

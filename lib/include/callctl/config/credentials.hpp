@@ -39,6 +39,8 @@ struct StoredToken {
     std::optional<std::int64_t> expires_at;   // unix seconds
     std::optional<std::int64_t> obtained_at;  // unix seconds
     std::optional<std::string> token_url;     // which endpoint issued it (and renews it)
+    std::optional<std::string> client_id;     // the OAuth client it was issued to (intercom)
+    std::optional<std::string> username;      // who logged in (intercom)
 
     bool expired(std::int64_t now_unix, std::int64_t leeway_seconds = 30) const {
         return expires_at && *expires_at <= now_unix + leeway_seconds;
