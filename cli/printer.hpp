@@ -1,5 +1,14 @@
 // Writes results to stdout in the resolved format. The library renders to
-// strings; this is the only code that writes to stdout.
+// strings; the Printer writes them, and the --dry-run command lines too. The
+// only other writers of stdout are the completion commands (cmd_completion),
+// which print their scripts directly; run()'s final flush checks their bytes
+// too.
+//
+// A write that fails stops the run: EPIPE (the reader went away, `| head -1`)
+// quietly, as exit 141; anything else (disk full, I/O error) as exit 12 with
+// one error line (failure()). Either way util::interrupted() becomes true, so
+// long loops (call-log over many ids, decode-push --stream) stop fetching and
+// reading at once, and nothing more is written.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +31,7 @@ namespace callctl::cli {
 
 class Printer {
 public:
-    // `enabled` false (--dry-run) swallows everything: a dry run prints only
+    // `enabled` false (--dry-run) swallows results: a dry run prints only
     // the curl command lines.
     Printer(config::OutputFormat format, const output::Terminal& terminal, bool quiet, bool enabled);
 
@@ -41,8 +51,13 @@ public:
     void line(std::string_view text);
     // The common case: JSON (or NDJSON) of `value`, or the table `render` makes.
     void result(const nlohmann::json& value, const std::function<std::string()>& render_table);
+    // --dry-run: the equivalent curl command lines, one a line.
+    void command_lines(const std::vector<std::string>& lines);
 
+    // Pushes buffered bytes out (stdout's, whoever wrote them) and checks them.
     void flush();
+    // Set once a write failed with anything but EPIPE: the exit-12 Error.
+    const std::optional<Error>& failure() const { return failure_; }
 
     // --jq: every JSON value written through json() goes through `filter`
     // instead, each output on its own line (callctl(1), --jq). The caller
@@ -62,6 +77,8 @@ private:
     template <class Json>
     void filter_into(const Json& value, std::string& lines);
     void write(std::string_view bytes);
+    void put(std::string_view bytes);  // writes even when disabled
+    void check_stdout();
 
     config::OutputFormat format_;
     bool pretty_;
@@ -72,6 +89,8 @@ private:
     output::JqFilter* filter_ = nullptr;
     std::optional<Error> jq_error_;
     std::size_t jq_failures_ = 0;
+    bool broken_ = false;  // a write failed: write nothing more
+    std::optional<Error> failure_;
 };
 
 }  // namespace callctl::cli

@@ -1,6 +1,6 @@
 """--jq on the JSON of several commands against the sandbox: raw strings and compact JSON, one
 result per line, token config, call-log with one id (the object) and with many (each element, in
-the order asked for json, as it arrives for ndjson), decode-push and its --stream, answer, -q,
+the order asked for json, as it arrives for ndjson), decode-push and its --stream, answer, kaleyra-token, -q,
 -o table; a bad expression is exit 2 with jq's message and nothing sent; a runtime error exit 3."""
 
 import json
@@ -195,6 +195,16 @@ class JqTest(SandboxTestCase):
                                       CALLCTL_PUSH_KEY="ab" * 32)
         self.assertEqual((code, err), (0, ""))
         self.assertEqual(json.loads(out), {"type": "Call.StopIncoming", "iotDeviceId": "dev_7"})
+
+
+    def test_kaleyra_token_and_ndjson_of_one_document(self):
+        env = {"CALLCTL_KALEYRA_URL": self.sb.http, "CALLCTL_KALEYRA_API_KEY": "ak_sandbox_callctl"}
+        for output in ("json", "ndjson"):
+            with self.subTest(output=output):
+                code, out, err = self.callctl("kaleyra-token", "--user-id", "usr_123", "-o", output,
+                                              "--jq", ".user_id, (.access_token | split(\".\") | length)", **env)
+                self.assertEqual((code, out, err), (0, "usr_123\n3\n", ""))
+        self.assertEqual([r["body"] for r in self.sb.requests()], ['{"user_id":"usr_123","expires_in":3600}'] * 2)
 
 
 if __name__ == "__main__":
