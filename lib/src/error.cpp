@@ -18,7 +18,10 @@ int severity(ExitCode code) {
     case ExitCode::http_server: return 8;
     case ExitCode::network: return 9;
     case ExitCode::internal: return 10;
-    case ExitCode::interrupted: return 11;
+    case ExitCode::output_failed: return 11;
+    case ExitCode::broken_pipe: return 12;
+    case ExitCode::interrupted: return 13;
+    case ExitCode::terminated: return 14;
     }
     return 10;
 }

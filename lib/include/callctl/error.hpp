@@ -21,7 +21,10 @@ enum class ExitCode : int {
     graphql = 8,        // GraphQL `errors` in the response
     push_crypto = 9,    // push not decryptable, or signature mismatch
     wait_timeout = 10,  // --wait-for timed out
+    output_failed = 12,       // output could not be written (disk full, I/O error)
     interrupted = 130,  // SIGINT
+    broken_pipe = 141,        // stdout's reader went away (EPIPE): stopped quietly
+    terminated = 143,         // SIGTERM, after a clean stop
 };
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

@@ -1,0 +1,190 @@
+// The request → event path of `callctl listen` (callctl(1), "listen"): one
+// pure function from a request to an answer and, when accepted, its line.
+#include <fmt/format.h>
+
+#include "callctl/crypto/crypto.hpp"
+#include "callctl/listen/listen.hpp"
+#include "listen/signature.hpp"
+#include "push/push_internal.hpp"
+
+namespace callctl::listen {
+
+namespace {
+
+Verdict refuse(int status, std::string reason) { return Verdict{status, std::move(reason), Json()}; }
+
+// The signature header names which vendor signed it; the body decides when it
+// can (the scheme follows the body's vendor), the header only when it cannot.
+std::optional<push::Vendor> vendor_from_headers(const Request& request) {
+    if (request.header("bandyer-signature") != nullptr || request.header("room-id-hmac") != nullptr) {
+        return push::Vendor::kaleyra;
+    }
+    if (request.header("x-spark-signature") != nullptr) return push::Vendor::webex;
+    return std::nullopt;
+}
+
+std::string not_a_webhook(std::string message) {
+    constexpr std::string_view subject = "push payload ";
+    if (message.compare(0, subject.size(), subject) == 0) message.replace(0, subject.size(), "the body ");
+    // decode-push's advice does not apply here: listen has no --vendor.
+    constexpr std::string_view advice = " (use --vendor)";
+    if (message.size() >= advice.size() && message.compare(message.size() - advice.size(), advice.size(), advice) == 0) {
+        message.resize(message.size() - advice.size());
+    }
+    return message;
+}
+
+// Kaleyra: bandyer-signature (v1) when present, else room-id-hmac (v0).
+const std::string* signature_value(const Request& request, push::Vendor vendor) {
+    if (vendor == push::Vendor::webex) return request.header("x-spark-signature");
+    if (const auto* v1 = request.header("bandyer-signature")) return v1;
+    return request.header("room-id-hmac");
+}
+
+std::string_view signature_header_names(push::Vendor vendor) {
+    return vendor == push::Vendor::webex ? "X-Spark-Signature header" : "bandyer-signature or room-id-hmac header";
+}
+
+Json request_context(const Request& request) {
+    Json context = Json::object();
+    context["method"] = request.method;
+    context["path"] = request.target;
+    context["received_at"] = iso8601_millis(request.received_at);
+    if (!request.remote.empty()) context["remote"] = request.remote;
+    return context;
+}
+
+}  // namespace
+
+const std::string* Request::header(std::string_view lower_case_name) const {
+    for (const auto& h : headers) {
+        if (h.name == lower_case_name) return &h.value;
+    }
+    return nullptr;
+}
+
+Status check_secrets_usable(const Secrets& secrets) {
+    if (secrets.kaleyra_api_key && !detail::can_verify(push::Vendor::kaleyra)) {
+        return make_error(ExitCode::usage, "--kaleyra-key-file: this build cannot check Kaleyra signatures");
+    }
+    if (secrets.webex_secret && !detail::can_verify(push::Vendor::webex)) {
+        return make_error(ExitCode::usage, "--webex-secret-file: this build cannot check Webex signatures yet",
+                          "leave the Webex secret out: Webex webhooks are then accepted as \"unchecked\"");
+    }
+    for (const auto* secret : {&secrets.kaleyra_api_key, &secrets.webex_secret}) {
+        if (*secret && (*secret)->empty()) return make_error(ExitCode::usage, "a webhook secret is empty");
+    }
+    return {};
+}
+
+Verdict examine(const Request& request, const CheckOptions& options, std::chrono::system_clock::time_point now) {
+    if (request.refused) return refuse(request.refused->status, request.refused->reason);
+    if (request.method != "POST") return refuse(405, fmt::format("{} is not POST", request.method));
+    if (request.body.size() > max_body_bytes) return refuse(413, "the body is over 1 MiB");
+
+    push::DecodeOptions decode_options;
+    decode_options.now = now;
+    auto decoded = push::decode(request.body, decode_options);
+    if (!decoded && decoded.error().code == ExitCode::bad_input) {
+        if (const auto hint = vendor_from_headers(request)) {
+            decode_options.vendor = *hint;
+            if (auto again = push::decode(request.body, decode_options)) decoded = std::move(again);
+        }
+    }
+    if (!decoded) return refuse(400, not_a_webhook(decoded.error().message));
+    Json& event = decoded->normalized;
+    const std::string* vendor_name = push::detail::string_member(event, "vendor");
+    auto vendor = push::parse_vendor(vendor_name != nullptr ? *vendor_name : "");
+    if (!vendor || *vendor == push::Vendor::intercom) {
+        return refuse(400, "an intercom push is not a webhook (decode-push reads it)");
+    }
+
+    const auto& secret = *vendor == push::Vendor::kaleyra ? options.secrets.kaleyra_api_key : options.secrets.webex_secret;
+    std::optional<long long> signed_at;
+    if (secret) {
+        const std::string* value = signature_value(request, *vendor);
+        if (value == nullptr) {
+            return refuse(401, fmt::format("{} webhook without a {}", push::to_string(*vendor), signature_header_names(*vendor)));
+        }
+        auto checked = detail::verify_signature(*vendor, *value, *secret, request.body, options.tolerance, now);
+        if (!checked) return refuse(401, checked.error().message);
+        signed_at = checked->signed_at;
+    }
+
+    event["signature"] = secret ? "verified" : "unchecked";
+    if (signed_at) event["signed_at"] = push::detail::iso8601_utc(*signed_at);
+    if (!decoded->warnings.empty()) event["warnings"] = decoded->warnings;
+    event["request"] = request_context(request);
+    return Verdict{200, {}, std::move(event)};
+}
+
+// ---------------------------------------------------------------- record
+
+bool is_utf8(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* end = p + text.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        std::size_t length = 0;
+        std::uint32_t cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            cp = c & 0x07u;
+        } else {
+            return false;  // a continuation byte, an overlong lead (C0, C1) or past F4
+        }
+        if (static_cast<std::size_t>(end - p) < length) return false;
+        for (std::size_t i = 1; i < length; ++i) {
+            if ((p[i] & 0xC0u) != 0x80u) return false;
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        }
+        if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
+        if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogates are not characters
+        p += length;
+    }
+    return true;
+}
+
+std::string iso8601_millis(std::chrono::system_clock::time_point time) {
+    return push::detail::iso8601_utc_millis(
+        std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
+}
+
+std::string record_line(const Request& request, int status) {
+    Json line = Json::object();
+    line["received_at"] = iso8601_millis(request.received_at);
+    line["method"] = request.method;
+    line["path"] = request.target;
+    Json headers = Json::object();
+    for (const auto& h : request.headers) {
+        auto it = headers.find(h.name);
+        if (it == headers.end()) {
+            headers[h.name] = h.value;
+        } else {
+            it->get_ref<std::string&>().append(", ").append(h.value);
+        }
+    }
+    line["headers"] = std::move(headers);
+    if (request.refused && request.refused->status == 413) {
+        line["body_omitted"] = true;
+    } else if (is_utf8(request.body)) {
+        line["body"] = request.body;
+    } else {
+        line["body_base64"] = crypto::base64_encode(request.body);
+    }
+    line["status"] = status;
+    // Header bytes outside UTF-8 (obs-text) become U+FFFD rather than fail the line.
+    return line.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace callctl::listen
