@@ -25,7 +25,11 @@ std::optional<push::Vendor> vendor_from_headers(const Request& request) {
 
 std::string not_a_webhook(std::string message) {
     constexpr std::string_view subject = "push payload ";
-    if (message.compare(0, subject.size(), subject) == 0) message.replace(0, subject.size(), "the body ");
+    if (message.compare(0, subject.size(), subject) == 0) {
+        std::string reworded = "the body ";
+        reworded.append(message, subject.size());
+        message = std::move(reworded);
+    }
     // decode-push's advice does not apply here: listen has no --vendor.
     constexpr std::string_view advice = " (use --vendor)";
     if (message.size() >= advice.size() && message.compare(message.size() - advice.size(), advice.size(), advice) == 0) {
@@ -175,7 +179,7 @@ std::string record_line(const Request& request, int status) {
         }
     }
     line["headers"] = std::move(headers);
-    if (request.refused && request.refused->status == 413) {
+    if (request.refused) {  // refused before the body was whole: what was read of it is not kept
         line["body_omitted"] = true;
     } else if (is_utf8(request.body)) {
         line["body"] = request.body;

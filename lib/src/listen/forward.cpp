@@ -69,8 +69,8 @@ private:
         if (!client) client = std::make_unique<http::Client>(options_.client);
         auto outcome = client->send(request);
         if (!outcome) {
-            const Error error = http::to_error(outcome.error(), fmt::format("forward to {}", options_.url));
-            notify_(error.message);
+            const Error error = http::to_error(outcome.error(), fmt::format("POST {}", options_.url));
+            notify_(fmt::format("forward to {} failed: {}", options_.url, error.message));
             return Json{{"error", error.message}};
         }
         if (outcome->status < 200 || outcome->status > 299) {

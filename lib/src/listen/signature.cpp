@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "callctl/crypto/crypto.hpp"
+
 namespace callctl::listen::detail {
 
 namespace {
@@ -33,7 +35,7 @@ Result<SignatureCheck> verify_signature(push::Vendor vendor, std::string_view va
     if (vendor != push::Vendor::kaleyra) {
         return make_error(ExitCode::usage, fmt::format("{} webhook signatures cannot be checked yet", push::to_string(vendor)));
     }
-    if (value.find('=') == std::string_view::npos) {
+    if (value.find('=') == std::string_view::npos && crypto::hex_decode(value).has_value()) {
         return make_error(ExitCode::usage, "room-id-hmac (Kaleyra v0) signatures cannot be checked yet");
     }
     auto t = push::verify_kaleyra_signature(value, secret, raw_body);

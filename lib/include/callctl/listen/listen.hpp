@@ -87,7 +87,8 @@ Status check_secrets_usable(const Secrets& secrets);
 
 // --record: one request as one JSON line (no newline):
 // {"received_at","method","path","headers":{"<lower-case name>":"value"},"body"|"body_base64","status"};
-// a body that was never read (413) is "body_omitted":true instead of either.
+// a request the server refused before its body was whole (Request::refused:
+// 413, 408, broken chunks) has "body_omitted":true instead of either.
 // Repeated headers are joined with ", ".
 std::string record_line(const Request& request, int status);
 // True for well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
