@@ -76,13 +76,13 @@ struct Verdict {
 // The request → event path, without I/O: method, size, JSON, vendor (from the
 // body; the signature headers decide when the body alone cannot), signature
 // when that vendor's secret is given, decode-push's normalisation. The event
-// is decode-push's object plus "signature":"verified"|"unchecked", for a
-// Kaleyra v1 signature "signed_at", any decoder "warnings", and
+// is decode-push's object plus "signature":"verified"|"unchecked", when
+// verified "signature_scheme" (kaleyra-v1, kaleyra-v0, webex) and for
+// kaleyra-v1 "signed_at" (as decode-push writes it), any decoder "warnings", and
 // "request":{"method","path","received_at","remote"}.
 Verdict examine(const Request& request, const CheckOptions& options, std::chrono::system_clock::time_point now);
 
-// Which webhook signature schemes this build can check (usage error naming
-// the option otherwise), so that a secret is never silently left unused.
+// An empty secret would check nothing: usage (2).
 Status check_secrets_usable(const Secrets& secrets);
 
 // --record: one request as one JSON line (no newline):
