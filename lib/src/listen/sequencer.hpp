@@ -44,6 +44,7 @@ public:
 private:
     struct Slot {
         Json event;
+        std::string line;  // the event serialised, once no action is pending
         std::size_t pending = 0;
     };
     void write_ready(std::unique_lock<std::mutex>& lock);
