@@ -87,7 +87,14 @@ public:
         sigaddset(&set_, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &set_, &previous_);
     }
-    ~StopSignals() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+    ~StopSignals() {
+        // A second signal sent during the stop is spent here: unblocked, its
+        // handler would turn the clean exit into an "interrupted" error.
+        const timespec now{0, 0};
+        while (sigtimedwait(&set_, nullptr, &now) > 0) {
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
     StopSignals(const StopSignals&) = delete;
     StopSignals& operator=(const StopSignals&) = delete;
 

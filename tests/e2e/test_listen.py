@@ -782,6 +782,50 @@ class LoadTest(ListenTestCase):
         self.assertEqual(len(listener.remaining_stdout()), 50)
 
 
+class OutputTest(ListenTestCase):
+    def test_stdout_reader_gone_exits_141_quietly(self):
+        proc = subprocess.Popen([CALLCTL_BIN, "listen"], env=clean_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        ready = proc.stderr.readline().decode().strip()
+        match = READY.match(ready)
+        self.assertIsNotNone(match, ready)
+        port = int(match.group(2))
+
+        def post(n: int) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("POST", "/", body=incoming_body(n), headers={"Content-Type": "application/json"})
+                return conn.getresponse().status
+            finally:
+                conn.close()
+
+        self.assertEqual(post(0), 200)
+        self.assertEqual(json.loads(proc.stdout.readline())["room_id"], "room_0")
+        proc.stdout.close()  # the reader goes away, as `| head -1` does
+        for n in range(1, 50):  # the next line's write fails with EPIPE, and listen stops
+            try:
+                post(n)
+            except OSError:
+                break
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.assertEqual(proc.wait(20), 141)
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        self.assertNotIn("error", err)
+
+    def test_a_record_file_that_cannot_be_written_is_reported_not_fatal(self):
+        listener = self.start("--record", "/dev/full")
+        for n in range(3):
+            self.assertEqual(listener.post(incoming_body(n))[0], 200)
+        self.assertEqual(len(listener.events(3)), 3)
+        lines = listener.wait_stderr(lambda lines: len(lines) >= 2)
+        self.assertEqual(lines[1], "callctl: warning: cannot append to --record /dev/full: No space left on device")
+        self.assertEqual(len(lines), 2, "one notice a second, not one a request")
+
+
 class TlsAndOptionsTest(ListenTestCase):
     def test_https(self):
         cert, key = make_self_signed_cert(self.tmp)

@@ -111,17 +111,15 @@ IoStatus Connection::handshake(Clock::time_point deadline) {
         ERR_clear_error();
         const int rc = SSL_accept(ssl_);
         if (rc == 1) return IoStatus::ok;
-        const int error = SSL_get_error(ssl_, rc);
-        IoStatus waited = IoStatus::error;
-        if (error == SSL_ERROR_WANT_READ) {
-            waited = wait(POLLIN, deadline);
-        } else if (error == SSL_ERROR_WANT_WRITE) {
-            waited = wait(POLLOUT, deadline);
-        } else {
-            return error == SSL_ERROR_ZERO_RETURN ? IoStatus::eof : IoStatus::error;
-        }
-        if (waited != IoStatus::ok) return waited;
+        if (const auto waited = await_tls(rc, deadline); waited != IoStatus::ok) return waited;
     }
+}
+
+IoStatus Connection::await_tls(int rc, Clock::time_point deadline) {
+    const int error = SSL_get_error(ssl_, rc);
+    if (error == SSL_ERROR_WANT_READ) return wait(POLLIN, deadline);
+    if (error == SSL_ERROR_WANT_WRITE) return wait(POLLOUT, deadline);  // renegotiation, or a read needing a write
+    return error == SSL_ERROR_ZERO_RETURN ? IoStatus::eof : IoStatus::error;
 }
 
 IoStatus Connection::read_some(std::string& buffer, std::size_t max, Clock::time_point deadline) {
@@ -138,14 +136,7 @@ IoStatus Connection::read_some(std::string& buffer, std::size_t max, Clock::time
                 buffer.append(chunk, got);
                 return IoStatus::ok;
             }
-            const int error = SSL_get_error(ssl_, rc);
-            if (error == SSL_ERROR_WANT_READ) {
-                waited = wait(POLLIN, deadline);
-            } else if (error == SSL_ERROR_WANT_WRITE) {
-                waited = wait(POLLOUT, deadline);
-            } else {
-                return error == SSL_ERROR_ZERO_RETURN ? IoStatus::eof : IoStatus::error;
-            }
+            waited = await_tls(rc, deadline);
         } else {
             const ssize_t got = ::recv(fd_, chunk, want, 0);
             if (got > 0) {
@@ -172,14 +163,8 @@ IoStatus Connection::write_all(std::string_view data, Clock::time_point deadline
                 data.remove_prefix(sent);
                 continue;
             }
-            const int error = SSL_get_error(ssl_, rc);
-            if (error == SSL_ERROR_WANT_WRITE) {
-                waited = wait(POLLOUT, deadline);
-            } else if (error == SSL_ERROR_WANT_READ) {
-                waited = wait(POLLIN, deadline);
-            } else {
-                return IoStatus::error;
-            }
+            waited = await_tls(rc, deadline);
+            if (waited == IoStatus::eof) return IoStatus::error;  // the peer closed: the answer is lost
         } else {
             const ssize_t sent = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
             if (sent >= 0) {

@@ -61,6 +61,9 @@ public:
 
 private:
     IoStatus wait(short events, Clock::time_point deadline);
+    // After an SSL call returned `rc`: waits for what OpenSSL wants (ok: try
+    // again), or says why the connection is done.
+    IoStatus await_tls(int rc, Clock::time_point deadline);
 
     int fd_;
     ssl_st* ssl_ = nullptr;

@@ -5,6 +5,7 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/listen/listen.hpp"
 #include "callctl/push/signature.hpp"
+#include "listen/http_parse.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::listen {
@@ -61,10 +62,7 @@ Json request_context(const Request& request) {
 }  // namespace
 
 const std::string* Request::header(std::string_view lower_case_name) const {
-    for (const auto& h : headers) {
-        if (h.name == lower_case_name) return &h.value;
-    }
-    return nullptr;
+    return detail::find_header(headers, lower_case_name);
 }
 
 Status check_secrets_usable(const Secrets& secrets) {

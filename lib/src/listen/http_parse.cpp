@@ -72,7 +72,7 @@ bool header_has_token(const RequestHead& head, std::string_view name, std::strin
 
 }  // namespace
 
-const std::string* RequestHead::header(std::string_view lower_case_name) const {
+const std::string* find_header(const std::vector<Request::Header>& headers, std::string_view lower_case_name) {
     for (const auto& h : headers) {
         if (h.name == lower_case_name) return &h.value;
     }

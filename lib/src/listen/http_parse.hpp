@@ -20,12 +20,15 @@ namespace callctl::listen::detail {
 inline constexpr std::size_t max_head_bytes = 16 * 1024;
 inline constexpr std::size_t max_header_count = 100;
 
+// The first header of that (lower-case) name, or null.
+const std::string* find_header(const std::vector<Request::Header>& headers, std::string_view lower_case_name);
+
 struct RequestHead {
     std::string method;
     std::string target;
     int minor_version = 1;  // HTTP/1.<minor>
     std::vector<Request::Header> headers;
-    const std::string* header(std::string_view lower_case_name) const;
+    const std::string* header(std::string_view lower_case_name) const { return find_header(headers, lower_case_name); }
 };
 
 // Where the head ends in `buffer`: the offset just past the blank line, or 0
