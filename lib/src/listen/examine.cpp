@@ -112,8 +112,9 @@ Verdict examine(const Request& request, const CheckOptions& options, std::chrono
         // kaleyra-v0 covers the room id only, not the rest of the body: say which one it was.
         event["signature_scheme"] = signature->scheme;
         if (signature->signed_at) {  // as decode-push writes it: with milliseconds when t had them
-            event["signed_at"] = signature->t_in_millis ? push::detail::iso8601_utc_millis(*signature->signed_at_ms)
-                                                        : push::detail::iso8601_utc(*signature->signed_at);
+            const std::string text = iso8601_millis(std::chrono::system_clock::time_point(
+                std::chrono::milliseconds(*signature->signed_at_ms)));
+            event["signed_at"] = signature->t_in_millis ? text : text.substr(0, text.size() - 5) + "Z";
         }
     }
     if (!decoded->warnings.empty()) event["warnings"] = decoded->warnings;
@@ -158,9 +159,18 @@ bool is_utf8(std::string_view text) {
     return true;
 }
 
+// By calendar arithmetic rather than gmtime_r/strftime: glibc's take the
+// process-wide time-zone lock (strftime calls tzset() every time), and every
+// server worker formats a time per request.
 std::string iso8601_millis(std::chrono::system_clock::time_point time) {
-    return push::detail::iso8601_utc_millis(
-        std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
+    using namespace std::chrono;
+    const auto ms = floor<milliseconds>(time);
+    const auto day = floor<days>(ms);
+    const year_month_day date{day};
+    const hh_mm_ss clock{ms - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
+                       clock.minutes().count(), clock.seconds().count(), clock.subseconds().count());
 }
 
 std::string record_line(const Request& request, int status) {

@@ -18,10 +18,9 @@ constexpr std::size_t max_target_in_notice = 200;
 
 
 std::string ok_body(const Json& event) {
-    Json body = Json::object();
-    body["ok"] = true;
-    if (const auto it = event.find("event"); it != event.end()) body["event"] = *it;
-    return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    const auto it = event.find("event");
+    if (it == event.end()) return R"({"ok":true})";
+    return fmt::format(R"({{"ok":true,"event":{}}})", it->dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string error_body(std::string_view reason) {

@@ -18,7 +18,7 @@ std::optional<std::uint64_t> EventSequencer::accept(Json event, std::size_t pend
     const std::uint64_t seq = accepted_++;
     slots_.push_back(Slot{pending_actions == 0 ? Json() : std::move(event), std::move(line), pending_actions});
     write_ready(lock);
-    if (max_events_ && accepted_ >= *max_events_) changed_.notify_all();
+    if (max_events_ && accepted_ == *max_events_) ended_.notify_all();
     return seq;
 }
 
@@ -34,24 +34,26 @@ void EventSequencer::complete(std::uint64_t seq, std::string_view key, Json resu
 // Writes every line at the head whose actions are all done. The writer runs
 // under the lock: that is what keeps lines whole and in order.
 void EventSequencer::write_ready(std::unique_lock<std::mutex>& /*held*/) {
-    bool wrote = false;
     while (!slots_.empty() && slots_.front().pending == 0) {
-        if (!write_failed_ && !writer_(slots_.front().line)) write_failed_ = true;
+        if (!write_failed_ && !writer_(slots_.front().line)) {
+            write_failed_ = true;
+            ended_.notify_all();
+        }
         slots_.pop_front();
         ++first_unwritten_;
-        wrote = true;
     }
-    if (wrote) changed_.notify_all();
+    if (draining_ && slots_.empty()) drained_.notify_all();
 }
 
 void EventSequencer::wait_all_written() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return slots_.empty(); });
+    draining_ = true;
+    drained_.wait(lock, [this] { return slots_.empty(); });
 }
 
 bool EventSequencer::wait_for_end(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [this] {
+    return ended_.wait_for(lock, timeout, [this] {
         return write_failed_ || (max_events_ && accepted_ >= *max_events_);
     });
 }

@@ -52,7 +52,12 @@ private:
     Writer writer_;
     std::optional<std::uint64_t> max_events_;
     mutable std::mutex mutex_;
-    std::condition_variable changed_;
+    // Two, each notified only when its waiter can act: the serve loop waits
+    // on ended_ all the time, and waking it per event would cost every event
+    // a context switch and a turn at the lock.
+    std::condition_variable ended_;    // limit reached or writing failed
+    std::condition_variable drained_;  // every line written (waited for at shutdown only)
+    bool draining_ = false;
     std::deque<Slot> slots_;         // events not yet written, from seq first_unwritten_
     std::uint64_t first_unwritten_ = 0;
     std::uint64_t accepted_ = 0;
