@@ -1,15 +1,14 @@
 #include "app.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "callctl/config/setting_table.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "callctl/version.hpp"
-#include "choices.hpp"
+#include "setting_options.hpp"
 
 namespace callctl::cli {
 
@@ -19,7 +18,7 @@ Context::Context(config::Environment env) : env_(std::move(env)) {}
 
 Result<const config::Settings*> Context::settings() {
     if (!settings_) {
-        auto resolved = config::resolve(flags, env_);
+        auto resolved = config::resolve(flags, env_, profile_values);
         if (!resolved) return resolved.error();
         settings_ = std::move(*resolved);
         terminal_ = output::detect_terminal(settings_->no_color, env_);
@@ -65,8 +64,20 @@ Printer& Context::out() {
     return *printer_;
 }
 
+bool Context::stderr_color() const {
+    if (settings_) return terminal_.stderr_color;
+    // Settings did not resolve (or not yet): the switches alone decide.
+    return output::detect_terminal(config::switch_on("no_color", flags, env_), env_).stderr_color;
+}
+
 void Context::warn(std::string_view text) const {
     if (settings_ && settings_->quiet) return;
+    // stdout failed: the run stops with one line (141: none), not one per
+    // item it left unfinished.
+    if (util::stop_reason() == util::StopReason::output_closed ||
+        util::stop_reason() == util::StopReason::output_failed) {
+        return;
+    }
     std::fprintf(stderr, "callctl: warning: %.*s\n", static_cast<int>(text.size()), text.data());
 }
 
@@ -79,74 +90,37 @@ void on_run(CLI::App& command, Context& context, std::function<Status(Context&)>
     command.callback([&context, action = std::move(action)] { context.action = action; });
 }
 
-// ------------------------------------------------------------------ options
+// ------------------------------------------------------------------ run
 
 namespace {
 
-// Global options live on the root app; `fallthrough` lets them follow the
-// subcommand too (`callctl call-log ID -o json`).
-struct GlobalOptions {
-    std::string profile, config, token_url, rest_url, graphql_url, token, token_file, output, cacert;
-    double timeout = 30, connect_timeout = 10;
-    int retries = 2;
-};
-
-void add_global_options(CLI::App& app, GlobalOptions& g, config::Flags& flags) {
-    const char* group = "Global options";
-    completes_profiles(
-        app.add_option("--profile", g.profile, "Profile in the config file [env: CALLCTL_PROFILE] (default: default)"))
-        ->group(group);
-    completes_files(app.add_option("--config", g.config, "Config file [env: CALLCTL_CONFIG]"))->group(group);
-    app.add_option("--token-url", g.token_url, "Base URL of the token endpoint [env: CALLCTL_TOKEN_URL]")->group(group);
-    app.add_option("--rest-url", g.rest_url, "Base URL of the REST call API [env: CALLCTL_REST_URL]")->group(group);
-    app.add_option("--graphql-url", g.graphql_url, "Full URL of the GraphQL endpoint [env: CALLCTL_GRAPHQL_URL]")
-        ->group(group);
-    app.add_option("--token", g.token, "Bearer token (prefer --token-file or CALLCTL_TOKEN: argv is visible to others)")
-        ->group(group);
-    completes_files(app.add_option("--token-file", g.token_file, "Read the bearer token from FILE ('-' = stdin) [env: CALLCTL_TOKEN]"))
-        ->group(group);
-    restrict_to(app.add_option("-o,--output", g.output, "auto: table on a terminal, else JSON [env: CALLCTL_OUTPUT]"),
-                {"auto", "json", "ndjson", "table"})
-        ->group(group);
-    app.add_option("--timeout", g.timeout, "Per-request time limit in seconds (default 30)")->group(group);
-    app.add_option("--connect-timeout", g.connect_timeout, "Connection time limit in seconds (default 10)")->group(group);
-    app.add_option("--retries", g.retries, "Retries of a failed request (default 2)")->group(group);
-    completes_files(app.add_option("--cacert", g.cacert, "Trust this CA bundle for TLS"))->group(group);
-    app.add_flag("-k,--insecure", flags.insecure, "Skip TLS certificate verification")->group(group);
-    app.add_flag("-v,--verbose", flags.verbose, "Request/response summary on stderr, secrets redacted")->group(group);
-    app.add_flag("-q,--quiet", flags.quiet, "Nothing on stdout but the result")->group(group);
-    app.add_flag("--dry-run", flags.dry_run, "Print the equivalent curl command line(s), send nothing")->group(group);
-    app.add_flag("--no-color", flags.no_color, "No colour [env: NO_COLOR]")->group(group);
-}
-
-// Copies what was given on the command line into Flags (unset stays unset,
-// so that environment and profile can fill it).
-void collect_flags(const CLI::App& app, const GlobalOptions& g, config::Flags& flags) {
-    auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
-    if (given("--profile")) flags.profile = g.profile;
-    if (given("--config")) flags.config = g.config;
-    if (given("--token-url")) flags.token_url = g.token_url;
-    if (given("--rest-url")) flags.rest_url = g.rest_url;
-    if (given("--graphql-url")) flags.graphql_url = g.graphql_url;
-    if (given("--token")) flags.token = g.token;
-    if (given("--token-file")) flags.token_file = g.token_file;
-    if (given("--output")) flags.output = g.output;
-    if (given("--timeout")) flags.timeout = g.timeout;
-    if (given("--connect-timeout")) flags.connect_timeout = g.connect_timeout;
-    if (given("--retries")) flags.retries = g.retries;
-    if (given("--cacert")) flags.cacert = g.cacert;
-}
-
-bool stderr_color(const config::Environment& env) {
-    if (env("NO_COLOR")) return false;
-    if (env("CLICOLOR_FORCE").value_or("0") != "0") return true;
-    return ::isatty(STDERR_FILENO) == 1 && env("TERM").value_or("") != "dumb";
-}
-
+// The only place "callctl: error:" is written: the message, its further
+// lines, then the hint.
 void print_error(const Error& error, bool color) {
     const char* label = color ? "\x1b[1;31merror:\x1b[0m" : "error:";
     std::fprintf(stderr, "callctl: %s %s\n", label, error.message.c_str());
+    for (const auto& line : error.more) std::fprintf(stderr, "callctl: %s %s\n", label, line.c_str());
     if (!error.hint.empty()) std::fprintf(stderr, "callctl: hint: %s\n", error.hint.c_str());
+}
+
+// The exit code of a run that stopped early, and its one line: 141 says
+// nothing (nobody is reading), 12 names the write that failed, 130 and 143
+// the signal (the command's own stop error when it has one).
+int stopped_exit(const Status& status, Context& context, bool color) {
+    const util::StopReason reason = util::stop_reason();
+    if (reason == util::StopReason::output_closed) return to_int(ExitCode::broken_pipe);
+    if (reason == util::StopReason::output_failed) {
+        const auto& failure = context.out().failure();
+        print_error(failure ? *failure : make_error(ExitCode::output_failed, "cannot write the output"), color);
+        return to_int(ExitCode::output_failed);
+    }
+    const ExitCode code = reason == util::StopReason::sigterm ? ExitCode::terminated : ExitCode::interrupted;
+    if (status || status.error().code != code) {
+        print_error(make_error(code, code == ExitCode::terminated ? "terminated" : "interrupted"), color);
+    } else {
+        print_error(status.error(), color);
+    }
+    return to_int(code);
 }
 
 void build_app(CLI::App& app, Context& context) {
@@ -154,8 +128,8 @@ void build_app(CLI::App& app, Context& context) {
     app.fallthrough();
     app.require_subcommand(1);
     app.footer("Exit codes: 0 ok, 1 internal, 2 usage, 3 bad input, 4 network/TLS/timeout, 5 auth, 6 HTTP 4xx,\n"
-               "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 130 interrupted.\n"
-               "See callctl(1).");
+               "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 11 expectation failed,\n"
+               "12 output not written, 130 interrupted, 141 stdout closed, 143 terminated. See callctl(1).");
 
     register_profile(app, context);
     register_token(app, context);
@@ -164,6 +138,8 @@ void build_app(CLI::App& app, Context& context) {
     register_create_call(app, context);
     register_call_log(app, context);
     register_intercom(app, context);
+    register_login(app, context);
+    register_kaleyra_token(app, context);
     register_decode_push(app, context);
     register_encode_push(app, context);
     register_listen(app, context);
@@ -172,26 +148,22 @@ void build_app(CLI::App& app, Context& context) {
 
 }  // namespace
 
-// ------------------------------------------------------------------ run
-
 int run(int argc, char** argv) {
     util::install_interrupt_handler();
     Context context(config::process_environment());
 
     CLI::App app{"callctl: call control from the command line (tokens, E911, REST calls, intercom GraphQL, push payloads)",
                  "callctl"};
-    GlobalOptions globals;
-    add_global_options(app, globals, context.flags);
+    add_global_setting_options(app, context.flags);
     build_app(app, context);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), stderr_color(context.env()));
+        print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), context.stderr_color());
         return to_int(ExitCode::usage);
     }
-    collect_flags(app, globals, context.flags);
 
     Status status;
     try {
@@ -206,26 +178,19 @@ int run(int argc, char** argv) {
         status = make_error(ExitCode::internal, fmt::format("internal error: {}", e.what()),
                             "this is a bug in callctl; please report it with the command you ran");
     }
+    if (context.flags.dry_run && context.client() != nullptr) {
+        context.out().command_lines(context.client()->dry_run_commands());
+    }
     context.out().flush();
 
-    const bool dry_run = context.flags.dry_run;
-    if (dry_run && context.client() != nullptr) {
-        for (const auto& command : context.client()->dry_run_commands()) std::printf("%s\n", command.c_str());
-        std::fflush(stdout);
-    }
+    const bool color = context.stderr_color();
+    if (util::interrupted()) return stopped_exit(status, context, color);
     if (!status) {
         const Error& error = status.error();
-        if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
-        if (util::interrupted() && error.code != ExitCode::interrupted) {
-            print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
-            return to_int(ExitCode::interrupted);
-        }
-        print_error(error, stderr_color(context.env()));
+        // A dry run stopped at a request it printed instead of sending: done.
+        if (error.is_dry_run()) return to_int(ExitCode::ok);
+        print_error(error, color);
         return to_int(error.code);
-    }
-    if (util::interrupted()) {
-        print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
-        return to_int(ExitCode::interrupted);
     }
     return to_int(context.recorded_exit_code());
 }

@@ -27,19 +27,15 @@
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "choices.hpp"
+#include "setting_options.hpp"
 
 namespace callctl::cli {
 
 namespace {
 
-constexpr const char* kaleyra_key_env = "CALLCTL_KALEYRA_API_KEY";
-constexpr const char* webex_secret_env = "CALLCTL_WEBEX_SECRET";
-
 struct ListenCliOptions {
     std::string host = "127.0.0.1";
     int port = 0;
-    std::string kaleyra_key_file;
-    std::string webex_secret_file;
     long long tolerance = 300;
     std::string forward_to;
     std::string record;
@@ -118,23 +114,25 @@ private:
     int signal_ = 0;
 };
 
-// A webhook secret: the file when given, else the environment variable.
-Result<std::optional<std::string>> read_secret(const std::string& file, const char* env_name, const Context& context) {
-    if (!file.empty()) {
-        auto secret = util::read_secret_file(file);
-        if (!secret) return secret.error();
-        return std::optional<std::string>(std::move(*secret));
-    }
-    if (auto value = context.env()(env_name); value && !value->empty()) return std::optional<std::string>(std::move(*value));
-    return std::optional<std::string>();
+// A webhook secret from its row of the settings table (--kaleyra-key-file /
+// CALLCTL_KALEYRA_API_KEY, --webex-secret-file / CALLCTL_WEBEX_SECRET), if given.
+std::optional<std::string> webhook_secret(const config::Settings& settings, std::string_view row) {
+    const config::SettingValue& value = settings.value(row);
+    if (value.source == config::Source::none || value.text.empty()) return std::nullopt;
+    return value.text;
+}
+
+bool reads_stdin(const config::Flags& flags, std::string_view row) {
+    auto it = flags.values.find(row);
+    return it != flags.values.end() && it->second && *it->second == "-";
 }
 
 bool is_loopback(const std::string& host) {
     return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
 
-Status check_options(const ListenCliOptions& o, const config::Settings& settings) {
-    if (settings.dry_run) return make_error(ExitCode::usage, "listen serves requests: it has no --dry-run");
+Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
+    if (flags.dry_run) return make_error(ExitCode::usage, "listen serves requests: it has no --dry-run");
     if (o.port < 0 || o.port > 65535) return make_error(ExitCode::usage, "--port must be 0..65535");
     if (o.tolerance < 0) return make_error(ExitCode::usage, "--tolerance must be 0 (off) or more seconds");
     if (o.max_events < 0) return make_error(ExitCode::usage, "--max-events must be at least 1");
@@ -143,7 +141,7 @@ Status check_options(const ListenCliOptions& o, const config::Settings& settings
         return make_error(ExitCode::usage, "--request-timeout must be more than 0 and at most 3600 seconds");
     }
     if (o.tls_cert.empty() != o.tls_key.empty()) return make_error(ExitCode::usage, "--tls-cert and --tls-key go together");
-    if (o.kaleyra_key_file == "-" && o.webex_secret_file == "-") {
+    if (reads_stdin(flags, "kaleyra_api_key") && reads_stdin(flags, "webex_secret")) {
         return make_error(ExitCode::usage, "--kaleyra-key-file - and --webex-secret-file - cannot both read standard input");
     }
     if (!o.forward_to.empty()) return listen::check_forward_url(o.forward_to);
@@ -165,10 +163,11 @@ void warn_about_exposure(const ListenCliOptions& o, const listen::Secrets& secre
 }
 
 Status run_listen(const ListenCliOptions& o, Context& context) {
+    // Before the settings: they read the secret files (or standard input).
+    if (auto ok = check_options(o, context.flags); !ok) return ok;
     auto settings = context.settings();
     if (!settings) return settings.error();
     const config::Settings& s = **settings;
-    if (auto ok = check_options(o, s); !ok) return ok;
 
     listen::ListenOptions options;
     options.server.host = o.host;
@@ -177,12 +176,8 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
     options.server.workers = static_cast<std::size_t>(o.workers);
     options.server.request_timeout = std::chrono::milliseconds(static_cast<long long>(o.request_timeout * 1000));
     options.check.tolerance = std::chrono::seconds(o.tolerance);
-    auto kaleyra = read_secret(o.kaleyra_key_file, kaleyra_key_env, context);
-    if (!kaleyra) return kaleyra.error();
-    auto webex = read_secret(o.webex_secret_file, webex_secret_env, context);
-    if (!webex) return webex.error();
-    options.check.secrets.kaleyra_api_key = std::move(*kaleyra);
-    options.check.secrets.webex_secret = std::move(*webex);
+    options.check.secrets.kaleyra_api_key = webhook_secret(s, "kaleyra_api_key");
+    options.check.secrets.webex_secret = webhook_secret(s, "webex_secret");
     if (!o.record.empty()) options.record_path = o.record;
     if (o.max_events > 0) options.max_events = static_cast<std::uint64_t>(o.max_events);
 
@@ -237,12 +232,7 @@ void register_listen(CLI::App& app, Context& context) {
     CLI::App* command = app.add_subcommand("listen", "Receive webhooks (Kaleyra, Webex): check, print, record, forward");
     command->add_option("--host", o->host, "Address to listen on (default 127.0.0.1)")->type_name("ADDR");
     command->add_option("--port", o->port, "Port (default 0: any free port; the ready line says which)")->type_name("N");
-    completes_files(command->add_option("--kaleyra-key-file", o->kaleyra_key_file,
-                                        fmt::format("Kaleyra API key: check bandyer-signature [env: {}]", kaleyra_key_env)))
-        ->type_name("FILE");
-    completes_files(command->add_option("--webex-secret-file", o->webex_secret_file,
-                                        fmt::format("Webex webhook secret: check X-Spark-Signature [env: {}]", webex_secret_env)))
-        ->type_name("FILE");
+    add_setting_options(*command, context.flags, {"kaleyra_api_key", "webex_secret"});
     command->add_option("--tolerance", o->tolerance, "Kaleyra: refuse a signature time further than SEC from now (default 300, 0: off)")
         ->type_name("SEC");
     command->add_option("--forward-to", o->forward_to, "Re-POST each accepted request (exact body, vendor headers) to URL")

@@ -10,6 +10,7 @@
 
 #include "app.hpp"
 #include "choices.hpp"
+#include "callctl/api/credential_list.hpp"
 #include "callctl/api/token.hpp"
 #include "callctl/crypto/jwt.hpp"
 #include "callctl/output/json.hpp"
@@ -212,6 +213,19 @@ Status run_revoke(const TokenOptions& options, Context& context) {
     return {};
 }
 
+// "intercom   a1b2c3…(redacted)  expires 2024-05-01T12:00:00Z (6d 23h 59m)  resident@example.com"
+std::string credential_line(const json& c) {
+    std::string line = output::cell_text(c["access_token"]);
+    if (!c["expires_at"].is_null()) {
+        line += fmt::format("  expires {} ({})", output::cell_text(c["expires_at"]),
+                            api::format_time_left(c["expires_in"].get<std::int64_t>()));
+    } else {
+        line += "  expiry unknown";
+    }
+    if (c.contains("username")) line += "  " + output::cell_text(c["username"]);
+    return line;
+}
+
 Status run_show(const TokenOptions& options, Context& context) {
     auto settings = context.settings();
     if (!settings) return settings.error();
@@ -219,6 +233,8 @@ Status run_show(const TokenOptions& options, Context& context) {
     auto store = config::CredentialStore::load(s.credentials_path);
     if (!store) return store.error();
     const auto stored = store->get(s.profile);
+    // Every credential the profile stores, in every slot (token show lists them all).
+    const json credentials = api::describe_credentials(store->list(s.profile), api::unix_now(), options.reveal);
 
     api::TokenOrigin origin;
     std::optional<config::StoredToken> metadata;
@@ -228,54 +244,74 @@ Status run_show(const TokenOptions& options, Context& context) {
     } else if (stored) {
         origin = {stored->access_token, "store", store_label(s)};
         metadata = stored;
-    } else {
+    } else if (credentials.empty()) {
         return make_error(ExitCode::auth, fmt::format("no token for profile '{}'", s.profile),
-                          "pass --token-file FILE or CALLCTL_TOKEN, or store one with `callctl token create --save`");
+                          "pass --token-file FILE or CALLCTL_TOKEN, or store one with `callctl token create --save` "
+                          "(or `callctl login intercom`)");
     }
-    const json shown = api::describe_token(origin, metadata, api::unix_now(), options.reveal);
+    json shown = origin.source.empty() ? json{{"token", nullptr}, {"source", "none"}}
+                                       : api::describe_token(origin, metadata, api::unix_now(), options.reveal);
+    shown["credentials"] = credentials;
 
     Printer& out = context.out();
     if (out.quiet()) {
-        out.line(shown["token"].get<std::string>());
+        if (shown["token"].is_string()) out.line(shown["token"].get<std::string>());
         return {};
     }
     out.result(shown, [&] {
         auto text = [&](const char* key) { return output::cell_text(shown.value(key, json())); };
-        std::string expiry = "unknown";
-        if (!shown["expires_at"].is_null()) {
-            expiry = fmt::format("{} ({})", text("expires_at"), api::format_time_left(shown["expires_in"].get<std::int64_t>()));
-        }
-        std::vector<std::pair<std::string, std::string>> fields = {
-            {"Token", text("token") + (options.reveal ? "" : "  (--reveal shows it)")},
-            {"Source", fmt::format("{}: {}", text("source"), text("origin"))},
-            {"Scope", text("scope")},
-            {"Expires", expiry},
-            {"Refresh token", shown.contains("refresh_token") ? (shown["refresh_token"].is_null() ? "none" : text("refresh_token")) : "-"},
-        };
-        if (shown.contains("token_url")) fields.emplace_back("Issued by", text("token_url"));
-        if (shown["jwt"].is_object()) {
-            fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
-            for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
-                std::string cell = output::cell_text(value);
-                if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
-                    cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
-                }
-                fields.emplace_back("  " + claim, cell);
-            }
-            fields.emplace_back("JWT", "claims decoded, signature NOT verified");
+        std::vector<std::pair<std::string, std::string>> fields;
+        if (shown["token"].is_null()) {
+            fields.emplace_back("Token", "none for the token endpoint's commands");
         } else {
-            fields.emplace_back("JWT", "no (an opaque token)");
+            std::string expiry = "unknown";
+            if (!shown["expires_at"].is_null()) {
+                expiry = fmt::format("{} ({})", text("expires_at"), api::format_time_left(shown["expires_in"].get<std::int64_t>()));
+            }
+            fields = {
+                {"Token", text("token") + (options.reveal ? "" : "  (--reveal shows it)")},
+                {"Source", fmt::format("{}: {}", text("source"), text("origin"))},
+                {"Scope", text("scope")},
+                {"Expires", expiry},
+                {"Refresh token", shown.contains("refresh_token") ? (shown["refresh_token"].is_null() ? "none" : text("refresh_token")) : "-"},
+            };
+            if (shown.contains("token_url")) fields.emplace_back("Issued by", text("token_url"));
+            if (shown["jwt"].is_object()) {
+                fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
+                for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
+                    std::string cell = output::cell_text(value);
+                    if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
+                        cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
+                    }
+                    fields.emplace_back("  " + claim, cell);
+                }
+                fields.emplace_back("JWT", "claims decoded, signature NOT verified");
+            } else {
+                fields.emplace_back("JWT", "no (an opaque token)");
+            }
         }
+        fields.emplace_back("Stored", credentials.empty() ? fmt::format("nothing in {}", store_label(s)) : store_label(s));
+        for (const auto& c : credentials) fields.emplace_back("  " + c["slot"].get<std::string>(), credential_line(c));
         return output::render_fields(fields, out.width(), out.style());
     });
     return {};
 }
 
-std::string join_values(const json& array) {
-    if (!array.is_array()) return output::cell_text(array);
-    std::string joined;
-    for (const auto& item : array) joined += (joined.empty() ? "" : ", ") + output::cell_text(item);
-    return joined.empty() ? "-" : joined;
+// One row per field: nested objects by dotted name ("info.dhs_name"), arrays
+// joined, whatever the server sent (older servers send scope_names as an
+// array or an object, newer ones info.scope_map); nothing is required.
+void config_rows(const json& value, const std::string& name, std::vector<std::pair<std::string, std::string>>& rows) {
+    if (value.is_object() && !value.empty()) {
+        for (const auto& [key, member] : value.items()) config_rows(member, name.empty() ? key : name + "." + key, rows);
+        return;
+    }
+    std::string text;
+    if (value.is_array()) {
+        for (const auto& item : value) text += (text.empty() ? "" : ", ") + output::cell_text(item);
+    } else if (!value.is_object()) {
+        text = output::cell_text(value);
+    }
+    rows.emplace_back(name.empty() ? "config" : name, text.empty() ? "-" : text);
 }
 
 Status run_config(Context& context) {
@@ -284,24 +320,10 @@ Status run_config(Context& context) {
     auto config = api::app_config(**session);
     if (!config) return config.error();
     Printer& out = context.out();
-    const json& c = *config;
-    out.result(c, [&] {
-        auto field = [&](const char* key) { return c.contains(key) ? output::cell_text(c[key]) : std::string("-"); };
-        std::vector<std::pair<std::string, std::string>> fields = {
-            {"Virtual numbers", c.contains("virtual_numbers_pool") ? join_values(c["virtual_numbers_pool"]) : "-"},
-            {"E911 URL", field("app_e911id_url")},
-            {"Token URL", field("app_token_url")},
-            {"eWebRTC domain", field("ewebrtc_domain")},
-        };
-        const json* scopes = nullptr;
-        if (c.contains("info") && c["info"].is_object() && c["info"].contains("scope_map")) scopes = &c["info"]["scope_map"];
-        if (scopes != nullptr && scopes->is_object()) {
-            fields.emplace_back("Scope map", "");
-            for (const auto& [scope, value] : scopes->items()) fields.emplace_back("  " + scope, output::cell_text(value));
-        } else {
-            fields.emplace_back("Scope map", "-");
-        }
-        return output::render_fields(fields, out.width(), out.style());
+    out.result(*config, [&] {
+        std::vector<std::pair<std::string, std::string>> rows;
+        config_rows(*config, "", rows);
+        return output::render_fields(rows, out.width(), out.style());
     });
     return {};
 }
@@ -314,8 +336,10 @@ void register_token(CLI::App& app, Context& context) {
     auto options = std::make_shared<TokenOptions>();
 
     CLI::App* create = token->add_subcommand("create", "POST /tokens: a new access token for a scope");
-    restrict_to(create->add_option("--scope", options->scope, "The kind of user (the wire spelling MOBILE_NUMBER works too)"),
-                {"mobile-number", "virtual-number", "account-id"})
+    restrict_to(create->add_option("--scope", options->scope,
+                                   "The kind of user, or e911 for the app's emergency-services token (the wire "
+                                   "spelling MOBILE_NUMBER works too)"),
+                {std::begin(api::scope_names), std::end(api::scope_names)})
         ->required();
     create->add_option("--auth-code", options->auth_code,
                        "mobile-number only: the OAuth consent code ('-' reads stdin) [env: CALLCTL_AUTH_CODE]");
@@ -335,7 +359,8 @@ void register_token(CLI::App& app, Context& context) {
     revoke->add_flag("--local", options->local, "Only forget the stored token; do not contact the server");
     on_run(*revoke, context, [options](Context& c) { return run_revoke(*options, c); });
 
-    CLI::App* show = token->add_subcommand("show", "The token in use: source, scope, expiry, JWT claims (offline)");
+    CLI::App* show = token->add_subcommand(
+        "show", "The token in use (source, scope, expiry, JWT claims) and every credential the profile stores (offline)");
     show->add_flag("--reveal", options->reveal, "Print the token itself too");
     on_run(*show, context, [options](Context& c) { return run_show(*options, c); });
 

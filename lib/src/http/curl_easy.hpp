@@ -21,8 +21,8 @@ bool ensure_curl_global_init();
 
 // What every transfer needs from ClientOptions, resolved once.
 struct TransferSettings {
-    std::chrono::milliseconds timeout{30000};
-    std::chrono::milliseconds connect_timeout{10000};
+    std::chrono::milliseconds timeout = config::default_duration("timeout");
+    std::chrono::milliseconds connect_timeout = config::default_duration("connect_timeout");
     std::string cacert;
     bool insecure = false;
     std::string user_agent;
@@ -56,9 +56,6 @@ public:
     // Resets the handle and sets it up for `request`. `request` must outlive
     // the transfer (the body is not copied).
     CURLcode prepare(const Request& request, const TransferSettings& settings);
-
-    // Runs the transfer on this thread (no multi handle).
-    CURLcode perform();
 
     TransferResult take_result();
     // curl's error buffer, else its generic text for `code`.

@@ -5,12 +5,18 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/listen/listen.hpp"
 #include "callctl/push/signature.hpp"
+#include "callctl/util/time.hpp"
 #include "listen/http_parse.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::listen {
 
 namespace {
+
+// "2024-05-26T09:04:38.097Z"
+std::string received_text(std::chrono::system_clock::time_point time) {
+    return util::format_iso8601_ms(std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
+}
 
 Verdict refuse(int status, std::string reason) { return Verdict{status, std::move(reason), Json()}; }
 
@@ -54,7 +60,7 @@ Json request_context(const Request& request) {
     Json context = Json::object();
     context["method"] = request.method;
     context["path"] = request.target;
-    context["received_at"] = iso8601_millis(request.received_at);
+    context["received_at"] = received_text(request.received_at);
     if (!request.remote.empty()) context["remote"] = request.remote;
     return context;
 }
@@ -112,8 +118,7 @@ Verdict examine(const Request& request, const CheckOptions& options, std::chrono
         // kaleyra-v0 covers the room id only, not the rest of the body: say which one it was.
         event["signature_scheme"] = signature->scheme;
         if (signature->signed_at) {  // as decode-push writes it: with milliseconds when t had them
-            const std::string text = iso8601_millis(std::chrono::system_clock::time_point(
-                std::chrono::milliseconds(*signature->signed_at_ms)));
+            const std::string text = util::format_iso8601_ms(*signature->signed_at_ms);
             event["signed_at"] = signature->t_in_millis ? text : text.substr(0, text.size() - 5) + "Z";
         }
     }
@@ -159,23 +164,9 @@ bool is_utf8(std::string_view text) {
     return true;
 }
 
-// By calendar arithmetic rather than gmtime_r/strftime: glibc's take the
-// process-wide time-zone lock (strftime calls tzset() every time), and every
-// server worker formats a time per request.
-std::string iso8601_millis(std::chrono::system_clock::time_point time) {
-    using namespace std::chrono;
-    const auto ms = floor<milliseconds>(time);
-    const auto day = floor<days>(ms);
-    const year_month_day date{day};
-    const hh_mm_ss clock{ms - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
-                       clock.minutes().count(), clock.seconds().count(), clock.subseconds().count());
-}
-
 std::string record_line(const Request& request, int status) {
     Json line = Json::object();
-    line["received_at"] = iso8601_millis(request.received_at);
+    line["received_at"] = received_text(request.received_at);
     line["method"] = request.method;
     line["path"] = request.target;
     Json headers = Json::object();

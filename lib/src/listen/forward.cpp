@@ -3,6 +3,7 @@
 // target delays only the lines waiting for it, never the server.
 #include <fmt/format.h>
 
+#include "callctl/api/errors.hpp"
 #include "callctl/listen/listen.hpp"
 #include "callctl/util/strings.hpp"
 #include "listen/work_pool.hpp"
@@ -69,11 +70,11 @@ private:
         if (!client) client = std::make_unique<http::Client>(options_.client);
         auto outcome = client->send(request);
         if (!outcome) {
-            const Error error = http::to_error(outcome.error(), fmt::format("POST {}", options_.url));
+            const Error error = api::to_error(outcome.error(), fmt::format("POST {}", options_.url));
             notify_(fmt::format("forward to {} failed: {}", options_.url, error.message));
             return Json{{"error", error.message}};
         }
-        if (outcome->status < 200 || outcome->status > 299) {
+        if (!api::is_success(outcome->status)) {
             notify_(fmt::format("forward to {} answered {}", options_.url, outcome->status));
         }
         return Json{{"status", outcome->status}};

@@ -1,4 +1,5 @@
 // The decode pipeline: parse → unwrap → detect → (verify) → vendor decoder.
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/push/signature.hpp"
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::push {
@@ -24,31 +26,39 @@ void copy_if_present(const Json& object, std::string_view key, Json& out, std::s
     if (const auto it = object.find(key); it != object.end()) out[std::string(out_key)] = *it;
 }
 
-std::string iso8601_utc(long long seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(seconds);
-    char buffer[32];
-    const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(buffer, n);
+std::string iso8601_utc(long long seconds) { return util::format_iso8601(seconds); }
+
+std::string iso8601_utc_millis(long long milliseconds) { return util::format_iso8601_ms(milliseconds); }
+
+std::size_t json_nesting(std::string_view text) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size() && deepest <= max_json_nesting; ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
 }
 
-std::string iso8601_utc_millis(long long milliseconds) {
-    long long seconds = milliseconds / 1000;
-    long long millis = milliseconds % 1000;
-    if (millis < 0) {
-        millis += 1000;
-        --seconds;
-    }
-    std::string text = iso8601_utc(seconds);
-    if (!text.empty() && text.back() == 'Z') {
-        text.pop_back();
-        text += fmt::format(".{:03}Z", millis);
-    }
-    return text;
+Json parse_embedded(std::string_view text) {
+    if (json_nesting(text) > max_json_nesting) return Json(Json::value_t::discarded);
+    return Json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
+    if (json_nesting(text) > max_json_nesting) {
+        return make_error(ExitCode::bad_input, fmt::format("{} nests deeper than {} levels", what, max_json_nesting));
+    }
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {

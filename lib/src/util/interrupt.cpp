@@ -6,7 +6,8 @@ namespace callctl::util {
 
 namespace {
 // A StopReason, written by the signal handler: sig_atomic_t is what a
-// handler may write; the handler only writes when nothing was recorded yet.
+// handler may write, and a compare-and-set would not be async-signal-safe
+// portably; the handler only writes when nothing was recorded yet.
 volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_signal(int signal) {
@@ -22,11 +23,16 @@ void install_interrupt_handler() {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is an EPIPE write error, not a kill
+    std::signal(SIGXFSZ, SIG_IGN);  // `ulimit -f`: an EFBIG write error, not a kill (and no core)
 }
 
 bool interrupted() { return g_stop != 0; }
 
 StopReason stop_reason() { return static_cast<StopReason>(g_stop); }
+
+void request_stop(StopReason reason) {
+    if (g_stop == 0) g_stop = static_cast<std::sig_atomic_t>(reason);
+}
 
 void set_interrupted(bool value) { g_stop = static_cast<std::sig_atomic_t>(value ? StopReason::sigint : StopReason::none); }
 

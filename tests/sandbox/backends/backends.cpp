@@ -3,9 +3,12 @@
 #include <utility>
 
 #include "intercom.hpp"
+#include "intercom_auth.hpp"
+#include "kaleyra.hpp"
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webhooks.hpp"
 
 namespace callctl::sandbox {
 
@@ -24,6 +27,9 @@ Backends::Backends(Shared& shared) {
     add<RestBackend>(shared);
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
+    add<WebhookBackend>();
+    add<IntercomAuthBackend>(shared);
+    add<KaleyraBackend>(shared);
 }
 
 void Backends::add_options(CLI::App& app) {

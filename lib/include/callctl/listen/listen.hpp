@@ -93,8 +93,6 @@ Status check_secrets_usable(const Secrets& secrets);
 std::string record_line(const Request& request, int status);
 // True for well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool is_utf8(std::string_view text);
-// "2024-05-26T09:04:38.097Z"
-std::string iso8601_millis(std::chrono::system_clock::time_point time);
 
 // ---------------------------------------------------------------- actions
 
