@@ -172,6 +172,7 @@ void build_app(CLI::App& app, Context& context) {
     register_decode_push(app, context);
     register_encode_push(app, context);
     register_run(app, context);
+    register_listen(app, context);
     register_completion(app, context);
 }
 

@@ -94,6 +94,7 @@ void register_kaleyra_token(CLI::App& app, Context& context);
 void register_decode_push(CLI::App& app, Context& context);
 void register_encode_push(CLI::App& app, Context& context);
 void register_run(CLI::App& app, Context& context);  // callctl run FLOW
+void register_listen(CLI::App& app, Context& context);
 void register_completion(CLI::App& app, Context& context);
 
 // Parses argv, runs the chosen subcommand, prints any error, and returns the
