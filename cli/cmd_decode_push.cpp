@@ -33,6 +33,7 @@ struct DecodePushOptions {
     std::string extract;
     std::string signature;
     std::string secret_file;
+    long long tolerance = 0;  // seconds; 0: off (recorded bodies are old by nature)
 };
 
 // Two options cannot both read standard input.
@@ -61,6 +62,11 @@ Result<push::DecodeOptions> decode_options(const DecodePushOptions& options, con
     if (!key) return key.error();
     decode.key = std::move(*key);
     decode.require_decrypt = options.require_decrypt;
+    if (options.tolerance < 0) return make_error(ExitCode::usage, "--tolerance must be 0 (off) or a number of seconds");
+    if (options.tolerance > 0 && options.signature.empty()) {
+        return make_error(ExitCode::usage, "--tolerance needs --signature", "it bounds the age of a Kaleyra v1 signature's t");
+    }
+    decode.signature_tolerance = std::chrono::seconds(options.tolerance);
     if (!options.signature.empty()) decode.signature_header = options.signature;
     if (!options.secret_file.empty()) {
         auto secret = util::read_secret_file(options.secret_file);
@@ -112,7 +118,7 @@ Status run_decode_push(const DecodePushOptions& options, Context& context) {
     if (options.stream) return run_stream(options, *decode, context);
 
     hint_if_reading_terminal(options.file);
-    // The bytes exactly as read: the Kaleyra signature is over the raw body.
+    // The bytes exactly as read: webhook signatures are over the raw body.
     auto raw = util::read_file(options.file);
     if (!raw) return raw.error();
     auto decoded = push::decode(*raw, *decode);
@@ -155,16 +161,20 @@ void register_decode_push(CLI::App& app, Context& context) {
                                     "Webex: print exactly that payload, compact, for forwarding unaltered"),
                 {"fcm", "apns"});
     command->add_option("--signature", options->signature,
-                        "Kaleyra: verify this bandyer-signature header (t=<unix>,v0=<hex>) over the raw bytes")
-        ->option_text("HEADER");
+                        "Verify this webhook signature over the raw bytes: Kaleyra bandyer-signature (t=<s|ms>,v0=<hex>) "
+                        "or room-id-hmac (hex), Webex X-Spark-Signature (hex)")
+        ->option_text("VALUE");
     completes_files(command->add_option("--secret-file", options->secret_file,
-                                        "Kaleyra: the API key the signature is made with"))
+                                        "The secret the signature is keyed with: Kaleyra API key, Webex webhook secret"))
         ->option_text("FILE");
+    command->add_option("--tolerance", options->tolerance,
+                        "Kaleyra v1: refuse a signature whose t is more than SEC seconds from now (default 0: off)")
+        ->option_text("SEC");
     command->footer(
         "Output: the normalised object (pretty on a terminal, compact when piped; -o table: a summary).\n"
         "--stream: compact JSON per line (-o table: one summary line per payload); exit code is the worst seen.\n"
-        "Fields left encrypted: a warning and exit 0, or exit 9 with --require-decrypt. Wrong key or bad\n"
-        "signature: exit 9, nothing on stdout. Not JSON, unknown vendor, bad key length: exit 3.");
+        "Fields left encrypted: a warning and exit 0, or exit 9 with --require-decrypt. Wrong key, bad or\n"
+        "stale signature: exit 9, nothing on stdout. Not JSON, unknown vendor, bad key length: exit 3.");
     on_run(*command, context, [options](Context& c) { return run_decode_push(*options, c); });
 }
 

@@ -98,6 +98,15 @@ std::string callees_text(const Json& n) {
     return text;
 }
 
+// "verified (kaleyra-v1), signed 2019-04-02T08:31:42Z"
+std::string signature_text(const Json& n) {
+    const auto sig = n.find("signature");
+    if (sig == n.end()) return "not checked (--signature VALUE --secret-file FILE)";
+    std::string text = fmt::format("verified ({})", text_of(*sig, "scheme"));
+    if (const auto at = text_of(*sig, "signed_at"); !at.empty()) text += ", signed " + at;
+    return text;
+}
+
 void kaleyra_fields(const Json& n, Fields& fields) {
     add_if(fields, "Room", text_of(n, "room_id"));
     add_if(fields, "Caller", text_of(n, "caller"));
@@ -110,11 +119,7 @@ void kaleyra_fields(const Json& n, Fields& fields) {
     }
     add_if(fields, "Created", text_of(n, "created_at"));
     add_if(fields, "Sent", text_of(n, "timestamp"));
-    if (const auto sig = n.find("signature"); sig != n.end()) {
-        fields.emplace_back("Signature", "verified, signed " + text_of(*sig, "signed_at"));
-    } else {
-        fields.emplace_back("Signature", "not checked (--signature HEADER --secret-file FILE)");
-    }
+    fields.emplace_back("Signature", signature_text(n));
     add_if(fields, "Data", text_of(n, "data"));
 }
 
@@ -125,8 +130,20 @@ std::string payload_text(const Json& payload, std::string_view flag) {
 
 void webex_fields(const Json& n, Fields& fields) {
     add_if(fields, "Actor", text_of(n, "actor_id"));
-    add_if(fields, "Org", text_of(n, "org_id"));
     add_if(fields, "Created by", text_of(n, "created_by"));
+    add_if(fields, "Person", text_of(n, "person_email"));
+    add_if(fields, "Org", text_of(n, "org_id"));
+    add_if(fields, "Call id", text_of(n, "call_id"));
+    add_if(fields, "Call state", text_of(n, "call_state"));
+    if (const auto push = n.find("telephony_push"); push != n.end() && push->is_object()) {
+        std::string caller = text_of(*push, "name");
+        if (const auto number = text_of(*push, "number"); !number.empty()) {
+            caller += caller.empty() ? number : fmt::format(" ({})", number);
+        }
+        add_if(fields, "Caller", caller);
+        add_if(fields, "Push id", text_of(*push, "push_id"));
+        add_if(fields, "Tracking id", text_of(*push, "external_tracking_id"));
+    }
     std::string hook = text_of(n, "webhook_name");
     if (const auto id = text_of(n, "webhook_id"); !id.empty()) hook += hook.empty() ? id : fmt::format(" ({})", id);
     add_if(fields, "Webhook", hook);
@@ -134,6 +151,7 @@ void webex_fields(const Json& n, Fields& fields) {
     if (const auto apns = n.find("apns_payload"); apns != n.end()) {
         fields.emplace_back("APNs payload", payload_text(*apns, "apns"));
     }
+    fields.emplace_back("Signature", signature_text(n));
 }
 
 std::string decrypted_note(const Json& n) {
@@ -192,6 +210,8 @@ std::string push_summary_line(std::size_t line_number, const Json& n) {
         if (n.contains("signature")) note += (note.empty() ? "" : ", ") + std::string("signature verified");
     } else {
         subject = text_of(n, "actor_id");
+        if (const auto by = text_of(n, "created_by"); !by.empty() && by != subject) note = "created by " + by;
+        if (n.contains("signature")) note += (note.empty() ? "" : ", ") + std::string("signature verified");
     }
     std::string line = fmt::format("{}  {}  {}  {}", line_number, vendor, text_of(n, "event"), subject.empty() ? "-" : subject);
     if (!note.empty()) line += "  " + note;

@@ -32,7 +32,7 @@ __callctl_options() {
         "answer") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "open-door") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "hangup") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "decode-push") echo "-h --help --key-file --require-decrypt --vendor --stream --extract --signature --secret-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "decode-push") echo "-h --help --key-file --require-decrypt --vendor --stream --extract --signature --secret-file --tolerance --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "encode-push") echo "-h --help --type --device --call-id --video-file --audio-file --key-file --wrap --fcm-token --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "completion") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
     esac
@@ -94,6 +94,7 @@ __callctl_value_kind() {
         "decode-push""|--extract") echo "choice:fcm apns" ;;
         "decode-push""|--signature") echo "text" ;;
         "decode-push""|--secret-file") echo "file" ;;
+        "decode-push""|--tolerance") echo "text" ;;
         "encode-push""|--type") echo "choice:incoming stop" ;;
         "encode-push""|--device") echo "text" ;;
         "encode-push""|--call-id") echo "text" ;;

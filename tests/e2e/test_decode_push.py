@@ -30,6 +30,30 @@ WEBEX = ('{"id":"wh_1","name":"Firehose","targetUrl":"https://example.com/hook",
          '"status":"active","created":"2024-01-02T03:04:05.000Z","actorId":"person_2",'
          '"data":{"apnsPayload":{"zz":1,"aa":{"k":"v"}},"fcmPayload":{"zeta":"1",  "alpha":"2"}}}')
 OTHER_KEY = "11" * 32
+KALEYRA_VECTOR_MAC = "6841e55cb12f2d9d1216c47097c75fd737a22a3a00c8d8f8d3d35fb2b613ce5b"  # Kaleyra's published example
+
+# A telephony_push webhook in seed 003's shape with every field public material names.
+TELEPHONY_PUSH = ('{"name":"Alice Example","number":"+14085550100","pushId":"push_7",'
+                  '"externalTrackingId":"CI_1234","version":"1.0"}')
+WEBEX_REAL = json.dumps({
+    "id": "wh_9", "name": "Webex Calling XYZ Firehose", "targetUrl": "https://example.com/message-events",
+    "resource": "telephony_push", "event": "updated", "filter": "orgId=org_1", "orgId": "org_1",
+    "createdBy": "person_9", "appId": "app_1", "ownedBy": "org", "status": "active",
+    "created": "2024-01-02T03:04:05.000Z", "actorId": "person_2",
+    "data": {"id": "res_1", "callId": "call_5", "personId": "person_2", "personEmail": "bob@example.com",
+             "state": "alerting", "created": "2024-06-01T10:00:00.000Z",
+             "apnsPayload": {"aps": {}, "webhookTelephonyPush": TELEPHONY_PUSH},
+             "fcmPayload": {"webhookTelephonyPush": TELEPHONY_PUSH}}}, separators=(",", ":"))
+WEBEX_REAL_EXPECTED = (
+    '{"vendor":"webex","event":"call.incoming","vendor_event":"telephony_push:updated","webhook_id":"wh_9",'
+    '"webhook_name":"Webex Calling XYZ Firehose","actor_id":"person_2","created_by":"person_9","org_id":"org_1",'
+    '"app_id":"app_1","owned_by":"org","status":"active","created":"2024-01-02T03:04:05.000Z",'
+    '"target_url":"https://example.com/message-events","filter":"orgId=org_1","resource_id":"res_1",'
+    '"call_id":"call_5","person_id":"person_2","person_email":"bob@example.com","call_state":"alerting",'
+    '"resource_created":"2024-06-01T10:00:00.000Z","telephony_push":{"name":"Alice Example",'
+    '"number":"+14085550100","push_id":"push_7","external_tracking_id":"CI_1234","version":"1.0"},'
+    '"fcm_payload":{"webhookTelephonyPush":' + TELEPHONY_PUSH + '},'
+    '"apns_payload":{"aps":{},"webhookTelephonyPush":' + TELEPHONY_PUSH + '}}')
 
 
 def openssl_open(key_hex: str, blob: str) -> dict:
@@ -214,12 +238,124 @@ class DecodePushTest(SandboxTestCase):
 
     def test_webex_extract(self):
         path = self.write("webex.json", WEBEX)
+        # byte for byte: the payload's own spacing is kept
         code, out, err = self.decode(path, "--extract", "fcm")
-        self.assertEqual((code, out, err), (0, '{"zeta":"1","alpha":"2"}\n', ""))
+        self.assertEqual((code, out, err), (0, '{"zeta":"1",  "alpha":"2"}\n', ""))
         code, out, err = self.decode(path, "--extract", "APNS", "-o", "table")
         self.assertEqual((code, out, err), (0, '{"zz":1,"aa":{"k":"v"}}\n', ""))
         code, out, err = self.decode(str(KALEYRA_SEED), "--extract", "fcm")
         self.assertEqual((code, out), (2, ""), err)
+
+    def test_webex_real_shaped_webhook(self):
+        path = self.write("webex_real.json", WEBEX_REAL)
+        code, out, err = self.decode(path, "-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(out, WEBEX_REAL_EXPECTED + "\n")
+        # the forwarded payload keeps webhookTelephonyPush as the JSON text Webex sent
+        code, out, err = self.decode(path, "--extract", "fcm")
+        self.assertEqual((code, out, err), (0, json.dumps({"webhookTelephonyPush": TELEPHONY_PUSH},
+                                                          separators=(",", ":")) + "\n", ""))
+        code, out, err = self.decode(path, "-o", "table", env={"COLUMNS": "100"})
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(out.splitlines()[2:11], [
+            "Actor:         person_2",
+            "Created by:    person_9",
+            "Person:        bob@example.com",
+            "Org:           org_1",
+            "Call id:       call_5",
+            "Call state:    alerting",
+            "Caller:        Alice Example (+14085550100)",
+            "Push id:       push_7",
+            "Tracking id:   CI_1234",
+        ])
+
+    def test_webex_signature(self):
+        body = WEBEX_REAL.encode()
+        path = self.write("webex_signed.json", body)
+        secret_file = self.write("webex.secret", "whsecret\n")
+        mac = subprocess.run(["openssl", "dgst", "-sha1", "-hmac", "whsecret", "-r", path], capture_output=True,
+                             text=True, timeout=30, check=True).stdout.split()[0]
+        for value in (mac, "X-Spark-Signature: " + mac, mac.upper()):
+            code, out, err = self.decode(path, "--signature", value, "--secret-file", secret_file, "-o", "json")
+            self.assertEqual((code, err), (0, ""))
+            self.assertEqual(json.loads(out)["signature"], {"verified": True, "scheme": "webex"})
+        code, out, err = self.decode("--signature", mac, "--secret-file", secret_file, input=body + b" ")
+        self.assert_one_error(code, out, err, 9, "signature does not match")
+        code, out, err = self.decode(path, "--signature", "0" * 40, "--secret-file", secret_file)
+        self.assertEqual((code, out, err), (9, "", "callctl: error: signature does not match\n"))
+        code, out, err = self.decode(path, "--signature", "0" * 64, "--secret-file", secret_file)
+        self.assertEqual((code, out, err), (2, "", "callctl: error: malformed Webex signature: expected 40 hex digits "
+                                                   "(X-Spark-Signature, HMAC-SHA1)\n"))
+        # intercom pushes have no signature to check
+        code, out, err = self.decode("--signature", mac, "--secret-file", secret_file,
+                                     input=json.dumps({"type": "Call.StopIncoming", "iotDeviceId": "d"}))
+        self.assertEqual((code, out, err), (2, "", "callctl: error: --signature applies to Kaleyra and Webex webhooks "
+                                                   "only, this is intercom\n"))
+
+    def test_kaleyra_published_vector_in_seconds_and_milliseconds(self):
+        body = b'{"event":"test"}'
+        path = self.write("kaleyra_test.json", body)
+        key_file = self.write("kaleyra_vector.key", "ak_live_123456")
+        code, out, err = self.decode(path, "--vendor", "kaleyra", "--signature", "t=1554193902,v0=" + KALEYRA_VECTOR_MAC,
+                                     "--secret-file", key_file, "-o", "json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, '{"vendor":"kaleyra","event":"test","vendor_event":"test","signature":{"verified":true,'
+                              '"scheme":"kaleyra-v1","signed_at":"2019-04-02T08:31:42Z"}}\n')
+        self.assertRegex(err, r"^callctl: warning: the signature was made \d+ s before now: check for a replayed "
+                              r"webhook \(--tolerance SEC refuses it\)\n$")
+        t_ms = "1554193902123"
+        mac = hmac.new(b"ak_live_123456", t_ms.encode() + b"." + body, hashlib.sha256).hexdigest()
+        code, out, err = self.decode(path, "--vendor", "kaleyra", "--signature", f"bandyer-signature: t={t_ms},v0={mac}",
+                                     "--secret-file", key_file, "-o", "json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["signature"]["signed_at"], "2019-04-02T08:31:42.123Z")
+
+    def test_kaleyra_tolerance(self):
+        body = KALEYRA_SEED.read_bytes()
+        secret_file = self.write("kaleyra.secret", "company-api-key\n")
+
+        def signed(t):
+            mac = hmac.new(b"company-api-key", str(t).encode() + b"." + body, hashlib.sha256).hexdigest()
+            return f"t={t},v0={mac}"
+
+        now = int(time.time())
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now), "--secret-file", secret_file,
+                                     "--tolerance", "300", "-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now * 1000), "--secret-file", secret_file,
+                                     "--tolerance", "300", "-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now - 3600), "--secret-file", secret_file,
+                                     "--tolerance", "300")
+        self.assertEqual((code, out), (9, ""))
+        self.assertRegex(err, r"^callctl: error: signature is too old: made 36\d\d s before now, over the tolerance of "
+                              r"300 s\ncallctl: hint: a valid signature on an old body is how a replayed webhook looks\n$")
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now + 3600), "--secret-file", secret_file,
+                                     "--tolerance", "300")
+        self.assertEqual((code, out), (9, ""))
+        self.assertRegex(err, r"^callctl: error: signature is from the future: made 3[56]\d\d s after now")
+        # off by default, and 0 turns it off
+        for extra in ([], ["--tolerance", "0"]):
+            code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now - 3600), "--secret-file",
+                                         secret_file, *extra, "-o", "json")
+            self.assertEqual(code, 0, err)
+        code, out, err = self.decode(str(KALEYRA_SEED), "--tolerance", "300")
+        self.assertEqual((code, out), (2, ""))
+        self.assertEqual(err.splitlines()[0], "callctl: error: --tolerance needs --signature")
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now), "--secret-file", secret_file,
+                                     "--tolerance", "-1")
+        self.assertEqual((code, out), (2, ""))
+
+    def test_kaleyra_room_id_hmac(self):
+        secret_file = self.write("kaleyra.secret", "company-api-key\n")
+        mac = hmac.new(b"company-api-key", b"room_f61b4d202472", hashlib.sha256).hexdigest()
+        for value in (mac, "room-id-hmac: " + mac):
+            code, out, err = self.decode(str(KALEYRA_SEED), "--signature", value, "--secret-file", secret_file,
+                                         "-o", "json")
+            self.assertEqual((code, err), (0, ""))
+            self.assertEqual(json.loads(out)["signature"], {"verified": True, "scheme": "kaleyra-v0"})
+        code, out, err = self.decode(str(KALEYRA_SEED), "--signature", "f" * 64, "--secret-file", secret_file)
+        self.assertEqual((code, out, err), (9, "", "callctl: error: signature does not match\n"))
 
     # ---- --stream
     def test_stream_mixes_good_and_bad_lines(self):

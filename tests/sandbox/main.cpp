@@ -13,13 +13,13 @@
 #include <mutex>
 #include <thread>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "callctl/crypto/crypto.hpp"
-#include "callctl/util/fs.hpp"
+#include "backends/backends.hpp"
 #include "options.hpp"
-#include "routes.hpp"
+#include "sandbox.hpp"
 
 namespace {
 
@@ -65,23 +65,13 @@ int bind(httplib::Server& server, int port) {
     return server.bind_to_port("127.0.0.1", port) ? port : -1;
 }
 
-Result<std::string> load_push_key(const Options& opts) {
-    if (opts.push_key_file.empty()) return crypto::random_bytes(crypto::aes_key_size);
-    auto text = util::read_file(opts.push_key_file);
-    if (!text) return text.error();
-    auto key = crypto::parse_key(*text);
-    if (!key) return make_error(ExitCode::bad_input, fmt::format("--push-key-file {}: {}", opts.push_key_file, key.error().message));
-    return key;
-}
-
 int fail(const Error& error) {
     std::fprintf(stderr, "callctl-sandbox: error: %s\n", error.message.c_str());
     return to_int(error.code);
 }
 
-int run(const Options& opts) {
-    auto push_key = load_push_key(opts);
-    if (!push_key) return fail(push_key.error());
+int run(const Options& opts, Backends& backends) {
+    if (auto started = backends.start(); !started) return fail(started.error());
 
     FaultPlan faults;
     if (opts.faults) {
@@ -91,7 +81,8 @@ int run(const Options& opts) {
     }
     if (opts.latency_ms > 0) faults.latency_ms = opts.latency_ms;
 
-    Sandbox sandbox(StateConfig{opts.jwt_secret, opts.token_ttl_seconds, *push_key}, std::move(faults));
+    Sandbox sandbox(std::move(faults));
+    backends.install(sandbox.router());
     if (!opts.request_log.empty()) {
         if (auto opened = sandbox.log().open(opts.request_log); !opened) return fail(opened.error());
     }
@@ -178,14 +169,12 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    auto opts = parse_options(std::vector<std::string>(argv + 1, argv + argc));
-    if (!opts) {
-        std::fprintf(stderr, "callctl-sandbox: error: %s\n%s", opts.error().message.c_str(), usage_text());
-        return to_int(opts.error().code);
-    }
-    if (opts->help) {
-        std::fputs(usage_text(), stdout);
-        return 0;
-    }
-    return run(*opts);
+    Options opts;
+    Shared shared;
+    Backends backends(shared);
+    CLI::App app{"", "callctl-sandbox"};
+    add_options(app, opts, shared.token_settings);
+    backends.add_options(app);
+    if (const auto parsed = parse_options(app, opts, argc, argv); parsed.exit_code) return *parsed.exit_code;
+    return run(opts, backends);
 }

@@ -1,136 +1,82 @@
 #include "options.hpp"
 
 #include <charconv>
-#include <functional>
-#include <map>
+#include <cstdio>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace callctl::sandbox {
 
 namespace {
 
-template <class Int>
-Result<Int> parse_int(const std::string& flag, const std::string& text, Int min, Int max) {
-    Int value{};
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc{} || ptr != end || value < min || value > max) {
-        return make_error(ExitCode::usage, fmt::format("{} wants a whole number from {} to {}, got '{}'", flag, min, max, text));
-    }
-    return value;
+// Checks that a flag's value is a whole number in [min, max] (CLI11 then
+// converts it); the message says which numbers would do.
+CLI::Validator whole_number(long long min, long long max) {
+    return CLI::Validator(
+        [min, max](std::string& text) -> std::string {
+            long long value = 0;
+            const auto* end = text.data() + text.size();
+            const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+            if (ec != std::errc{} || ptr != end || value < min || value > max) {
+                return fmt::format("wants a whole number from {} to {}, got '{}'", min, max, text);
+            }
+            return {};
+        },
+        "");
+}
+
+const CLI::Validator not_empty(
+    [](std::string& text) -> std::string { return text.empty() ? "must not be empty" : ""; }, "");
+
+const CLI::Validator json_object(
+    [](std::string& text) -> std::string {
+        const auto json = nlohmann::json::parse(text, nullptr, false);
+        return json.is_discarded() || !json.is_object() ? "wants a JSON object" : "";
+    },
+    "");
+
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "callctl-sandbox: error: %s\ncallctl-sandbox: hint: see `callctl-sandbox --help`\n", message.c_str());
+    return to_int(ExitCode::usage);
 }
 
 }  // namespace
 
-const char* usage_text() {
-    return R"(usage: callctl-sandbox [options]
-A local stand-in for the token endpoint, the REST call API and the intercom
-GraphQL backend. Binds 127.0.0.1 only. Prints one JSON line with its URLs.
-
-  --port N                HTTP port (default 0: pick a free one)
-  --tls-cert FILE         PEM certificate: also serve HTTPS (needs --tls-key)
-  --tls-key FILE          PEM private key of --tls-cert
-  --tls-port N            HTTPS port (default 0: pick a free one)
-  --request-log FILE      append one JSON line per request received
-  --push-key-file FILE    32-byte push key, 64 hex digits or base64 (default: random)
-  --jwt-secret S          HS256 secret of the access tokens it issues
-  --token-ttl SEC         lifetime of access tokens (default 172800)
-  --latency-ms N          delay every answer by N ms
-  --faults JSON           start-up fault plan (same JSON as POST /_sandbox/faults)
-  --threads N             worker threads per server (default 32)
-  --exit-on-stdin-eof     exit when standard input closes
-  -h, --help              this text
-)";
+void add_options(CLI::App& app, Options& options, TokenSettings& tokens) {
+    app.description(
+        "A local stand-in for the token endpoint, the REST call API and the intercom\n"
+        "GraphQL backend. Binds 127.0.0.1 only. Prints one JSON line with its URLs.");
+    // Unknown arguments are collected, not thrown at once: the error then
+    // names the first of them the way callctl-sandbox always has.
+    app.allow_extras();
+    app.add_option("--port", options.port, "HTTP port (default 0: pick a free one)")->check(whole_number(0, 65535))->option_text("N");
+    app.add_option("--tls-cert", options.tls_cert, "PEM certificate: also serve HTTPS (needs --tls-key)")->option_text("FILE");
+    app.add_option("--tls-key", options.tls_key, "PEM private key of --tls-cert")->option_text("FILE");
+    app.add_option("--tls-port", options.tls_port, "HTTPS port (default 0: pick a free one)")->check(whole_number(0, 65535))->option_text("N");
+    app.add_option("--request-log", options.request_log, "Append one JSON line per request received")->option_text("FILE");
+    app.add_option("--jwt-secret", tokens.jwt_secret, "HS256 secret of the access tokens it issues")->check(not_empty)->option_text("S");
+    app.add_option("--token-ttl", tokens.ttl_seconds, "Lifetime of access tokens (default 172800)")
+        ->check(whole_number(1, 10LL * 365 * 24 * 3600))
+        ->option_text("SEC");
+    app.add_option("--latency-ms", options.latency_ms, "Delay every answer by N ms")->check(whole_number(0, 600000))->option_text("N");
+    app.add_option("--faults", options.faults_text, "Start-up fault plan (same JSON as POST /_sandbox/faults)")->check(json_object)->option_text("JSON");
+    app.add_option("--threads", options.threads, "Worker threads per server (default 32)")->check(whole_number(1, 1024))->option_text("N");
+    app.add_flag("--exit-on-stdin-eof", options.exit_on_stdin_eof, "Exit when standard input closes");
 }
 
-Result<Options> parse_options(const std::vector<std::string>& args) {
-    Options opts;
-    // Each flag that takes a value, and what to do with it.
-    using Setter = std::function<Status(const std::string& flag, const std::string& value)>;
-    const std::map<std::string, Setter> with_value = {
-        {"--port", [&](auto& f, auto& v) -> Status {
-             auto n = parse_int<int>(f, v, 0, 65535);
-             if (!n) return n.error();
-             opts.port = *n;
-             return {};
-         }},
-        {"--tls-port", [&](auto& f, auto& v) -> Status {
-             auto n = parse_int<int>(f, v, 0, 65535);
-             if (!n) return n.error();
-             opts.tls_port = *n;
-             return {};
-         }},
-        {"--tls-cert", [&](auto&, auto& v) -> Status { opts.tls_cert = v; return {}; }},
-        {"--tls-key", [&](auto&, auto& v) -> Status { opts.tls_key = v; return {}; }},
-        {"--request-log", [&](auto&, auto& v) -> Status { opts.request_log = v; return {}; }},
-        {"--push-key-file", [&](auto&, auto& v) -> Status { opts.push_key_file = v; return {}; }},
-        {"--jwt-secret", [&](auto& f, auto& v) -> Status {
-             if (v.empty()) return make_error(ExitCode::usage, fmt::format("{} must not be empty", f));
-             opts.jwt_secret = v;
-             return {};
-         }},
-        {"--token-ttl", [&](auto& f, auto& v) -> Status {
-             auto n = parse_int<long long>(f, v, 1, 10LL * 365 * 24 * 3600);
-             if (!n) return n.error();
-             opts.token_ttl_seconds = *n;
-             return {};
-         }},
-        {"--latency-ms", [&](auto& f, auto& v) -> Status {
-             auto n = parse_int<int>(f, v, 0, 600000);
-             if (!n) return n.error();
-             opts.latency_ms = *n;
-             return {};
-         }},
-        {"--threads", [&](auto& f, auto& v) -> Status {
-             auto n = parse_int<int>(f, v, 1, 1024);
-             if (!n) return n.error();
-             opts.threads = *n;
-             return {};
-         }},
-        {"--faults", [&](auto& f, auto& v) -> Status {
-             auto json = nlohmann::json::parse(v, nullptr, false);
-             if (json.is_discarded() || !json.is_object()) {
-                 return make_error(ExitCode::usage, fmt::format("{} wants a JSON object", f));
-             }
-             opts.faults = std::move(json);
-             return {};
-         }},
-    };
-
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string flag = args[i];
-        std::optional<std::string> inline_value;
-        if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inline_value = flag.substr(eq + 1);
-            flag.resize(eq);
-        }
-        if (flag == "-h" || flag == "--help") {
-            opts.help = true;
-            continue;
-        }
-        if (flag == "--exit-on-stdin-eof") {
-            opts.exit_on_stdin_eof = true;
-            continue;
-        }
-        const auto setter = with_value.find(flag);
-        if (setter == with_value.end()) return make_error(ExitCode::usage, fmt::format("unknown option '{}'", args[i]));
-        std::string value;
-        if (inline_value) {
-            value = *inline_value;
-        } else if (i + 1 < args.size()) {
-            value = args[++i];
-        } else {
-            return make_error(ExitCode::usage, fmt::format("{} needs a value", flag));
-        }
-        if (auto set = setter->second(flag, value); !set) return set.error();
+ParseOutcome parse_options(CLI::App& app, Options& options, int argc, const char* const* argv) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return {app.exit(e)};  // --help: the text goes to stdout
+        return {usage_error(e.what())};
     }
-
-    if (opts.tls_cert.empty() != opts.tls_key.empty()) {
-        return make_error(ExitCode::usage, "--tls-cert and --tls-key go together");
-    }
-    if (opts.tls_port != 0 && !opts.tls()) return make_error(ExitCode::usage, "--tls-port needs --tls-cert and --tls-key");
-    return opts;
+    if (const auto extras = app.remaining(); !extras.empty()) return {usage_error(fmt::format("unknown option '{}'", extras.front()))};
+    if (options.tls_cert.empty() != options.tls_key.empty()) return {usage_error("--tls-cert and --tls-key go together")};
+    if (options.tls_port != 0 && !options.tls()) return {usage_error("--tls-port needs --tls-cert and --tls-key")};
+    if (!options.faults_text.empty()) options.faults = nlohmann::json::parse(options.faults_text);
+    return {};
 }
 
 }  // namespace callctl::sandbox

@@ -1,14 +1,19 @@
-// Command-line options of callctl-sandbox (see README.md in this directory).
+// Command-line options of callctl-sandbox (see README.md in this directory),
+// parsed with CLI11 as callctl's own are. Backends add their own flags
+// (Backend::add_options); these are the server's and the token settings.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "access_tokens.hpp"
 #include "callctl/error.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace callctl::sandbox {
 
@@ -18,21 +23,23 @@ struct Options {
     std::string tls_cert;
     std::string tls_key;
     std::string request_log;
-    std::string push_key_file;
-    std::string jwt_secret = "callctl-sandbox-secret";
-    long long token_ttl_seconds = 172800;  // the documented default of the token endpoint
     int latency_ms = 0;
-    std::optional<nlohmann::json> faults;  // --faults JSON: the start-up fault plan
+    std::string faults_text;               // --faults JSON, checked to be an object
+    std::optional<nlohmann::json> faults;  // the start-up fault plan, once parsed
     int threads = 32;  // keep-alive connections each hold a worker: 8-16 clients plus admin traffic
     bool exit_on_stdin_eof = false;
-    bool help = false;
 
     bool tls() const { return !tls_cert.empty(); }
 };
 
-// Usage errors come back as ExitCode::usage with a one-line message.
-Result<Options> parse_options(const std::vector<std::string>& args);
+// Registers the server's flags on `app` (--jwt-secret and --token-ttl fill `tokens`).
+void add_options(CLI::App& app, Options& options, TokenSettings& tokens);
 
-const char* usage_text();
+// What parsing came to: run, or exit now with this code (after --help: 0,
+// after a usage error, already reported on stderr: 2).
+struct ParseOutcome {
+    std::optional<int> exit_code;
+};
+ParseOutcome parse_options(CLI::App& app, Options& options, int argc, const char* const* argv);
 
 }  // namespace callctl::sandbox

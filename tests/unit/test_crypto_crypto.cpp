@@ -252,6 +252,11 @@ TEST_CASE("HMAC-SHA256: RFC 4231 test cases 1 and 2") {
           "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST_CASE("HMAC-SHA1: RFC 2202 test cases 1 and 2") {
+    CHECK(hex_encode(hmac_sha1(std::string(20, '\x0b'), "Hi There")) == "b617318655057264e28bc0b6fb378c8ef146be00");
+    CHECK(hex_encode(hmac_sha1("Jefe", "what do ya want for nothing?")) == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
 TEST_CASE("constant_time_equal") {
     CHECK(constant_time_equal("abc", "abc"));
     CHECK_FALSE(constant_time_equal("abc", "abd"));

@@ -98,7 +98,7 @@ TEST_CASE("kaleyra: webhook signature") {
             options.signature_header = std::string(prefix) + signature_for(body, t, secret);
             auto decoded = push::decode(body, options);
             REQUIRE(decoded.has_value());
-            CHECK(decoded->normalized["signature"].dump() == R"({"verified":true,"signed_at":"2022-05-26T09:04:38Z"})");
+            CHECK(decoded->normalized["signature"].dump() == R"({"verified":true,"scheme":"kaleyra-v1","signed_at":"2022-05-26T09:04:38Z"})");
             CHECK(decoded->warnings.empty());
         }
     }

@@ -310,17 +310,25 @@ Result<std::string> parse_key(std::string_view text) {
 
 // ---------------------------------------------------------------- MACs
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string hmac(const EVP_MD* digest, std::string_view key, std::string_view data) {
     std::string out(EVP_MAX_MD_SIZE, '\0');
     unsigned int length = 0;
     // HMAC() is the one-shot API that OpenSSL 3 keeps undeprecated.
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes_of(data), data.size(), bytes_of(out),
-             &length) == nullptr) {
+    if (HMAC(digest, key.data(), static_cast<int>(key.size()), bytes_of(data), data.size(), bytes_of(out), &length) ==
+        nullptr) {
         std::abort();  // only on allocation failure; a wrong MAC must never be returned
     }
     out.resize(length);
     return out;
 }
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac(EVP_sha256(), key, data); }
+
+std::string hmac_sha1(std::string_view key, std::string_view data) { return hmac(EVP_sha1(), key, data); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

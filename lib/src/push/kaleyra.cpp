@@ -1,11 +1,7 @@
 // Kaleyra Video (ex Bandyer) webhooks and the pushes built from them
 // (protocols.md §4, seed 001): v0 bodies and v1 envelopes.
-#include <charconv>
-
 #include <fmt/format.h>
 
-#include "callctl/crypto/crypto.hpp"
-#include "callctl/util/strings.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::push {
@@ -18,10 +14,6 @@ std::string_view event_name(std::string_view vendor_event) {
     if (vendor_event == "on_message_sent") return "message";
     if (vendor_event == "on_room_deleted") return "room.deleted";
     return vendor_event;
-}
-
-Error malformed_signature() {
-    return make_error(ExitCode::usage, "malformed signature header: expected t=<unix time>,v0=<hex HMAC-SHA256>");
 }
 
 // users[]: {"user":{"userAlias":…},"status":…}; older bodies put the alias
@@ -80,50 +72,9 @@ void decode_call_incoming(const Json& body, Json& out) {
 
 }  // namespace
 
-Result<long long> verify_kaleyra_signature(std::string_view header, std::string_view secret, std::string_view raw_body) {
-    std::string_view value = util::trim(header);
-    if (const auto colon = value.find(':'); colon != std::string_view::npos) {
-        if (!util::iequals(util::trim(value.substr(0, colon)), "bandyer-signature")) return malformed_signature();
-        value = util::trim(value.substr(colon + 1));
-    }
-    if (secret.empty()) return make_error(ExitCode::usage, "the signature secret is empty");
-
-    std::string timestamp;
-    std::vector<std::string> signatures;
-    for (const auto& part : util::split(value, ',')) {
-        const std::string_view item = util::trim(part);
-        const auto eq = item.find('=');
-        if (eq == std::string_view::npos) return malformed_signature();
-        const std::string_view name = util::trim(item.substr(0, eq));
-        const std::string_view text = util::trim(item.substr(eq + 1));
-        if (name == "t") {
-            timestamp = std::string(text);
-        } else if (name == "v0") {
-            auto mac = crypto::hex_decode(text);
-            if (!mac || mac->size() != 32) return malformed_signature();
-            signatures.push_back(std::move(*mac));
-        }  // other schemes (v1, …) are for other verifiers
-    }
-    long long signed_at = 0;
-    const auto parsed = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), signed_at);
-    if (timestamp.empty() || parsed.ec != std::errc{} || parsed.ptr != timestamp.data() + timestamp.size() ||
-        signatures.empty()) {
-        return malformed_signature();
-    }
-
-    std::string signed_payload;
-    signed_payload.reserve(timestamp.size() + 1 + raw_body.size());
-    signed_payload.append(timestamp).append(".").append(raw_body);
-    const std::string expected = crypto::hmac_sha256(secret, signed_payload);
-    bool match = false;
-    for (const auto& mac : signatures) match = crypto::constant_time_equal(mac, expected) || match;
-    if (!match) return make_error(ExitCode::push_crypto, "signature does not match");
-    return signed_at;
-}
-
 namespace detail {
 
-Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, std::optional<long long> signed_at) {
+Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, const std::optional<SignatureCheck>& signature) {
     const auto* vendor_event = string_member(data, "event");
     if (vendor_event == nullptr) return make_error(ExitCode::bad_input, "not a Kaleyra push: \"event\" is missing or not a string");
     const auto body_it = data.find("data");
@@ -140,15 +91,9 @@ Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, std::opt
     if (const auto ts = data.find("timestamp"); ts != data.end()) {
         out["timestamp"] = ts->is_number() ? Json(iso8601_utc_millis(ts->get<long long>())) : *ts;
     }
-    if (signed_at) {
-        out["signature"] = Json{{"verified", true}, {"signed_at", iso8601_utc(*signed_at)}};
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(options.now.time_since_epoch()).count();
-        const long long age = now - *signed_at;
-        // A valid signature on an old body is how a replay looks.
-        if (age > 300 || age < -300) {
-            result.warnings.push_back(fmt::format("the signature was made {} s {} now: check for a replayed webhook",
-                                                  age < 0 ? -age : age, age < 0 ? "after" : "before"));
-        }
+    if (signature) {
+        out["signature"] = signature_json(*signature);
+        warn_if_replayed(*signature, options, result);
     }
     if (data.contains("room_id")) {
         out["room_id"] = data["room_id"];

@@ -5,14 +5,27 @@
 #include <string_view>
 
 #include "callctl/push/push.hpp"
+#include "callctl/push/signature.hpp"
 
 namespace callctl::push::detail {
 
 // The per-vendor decoders take the unwrapped data map (by value: they move
-// pieces of it into the output). decode() has already checked the signature.
+// pieces of it into the output). decode() has already checked the signature
+// and passes what it found; the decoder places it in the output.
 Result<Decoded> decode_intercom(Json data, const DecodeOptions& options);
-Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, std::optional<long long> signed_at);
-Result<Decoded> decode_webex(Json data, const DecodeOptions& options);
+Result<Decoded> decode_kaleyra(Json data, const DecodeOptions& options, const std::optional<SignatureCheck>& signature);
+// Webex also takes the raw payload: --extract gives a payload's own bytes.
+Result<Decoded> decode_webex(Json data, std::string_view raw_payload, const DecodeOptions& options,
+                             const std::optional<SignatureCheck>& signature);
+
+// The "signature" member of the normalised output: {"verified":true,
+// "scheme":…[,"signed_at":ISO-8601]}, plus the replay warning for an old t
+// when no tolerance was asked for.
+Json signature_json(const SignatureCheck& check);
+void warn_if_replayed(const SignatureCheck& check, const DecodeOptions& options, Decoded& result);
+
+// parse_json + unwrap of a whole raw payload; an empty one is bad_input.
+Result<Json> parse_and_unwrap(std::string_view raw_payload);
 
 // Vendor markers, as protocols.md §4 and cli.md describe them.
 bool is_intercom(const Json& data);

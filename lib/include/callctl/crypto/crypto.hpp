@@ -58,6 +58,7 @@ Result<std::string> parse_key(std::string_view text);
 
 // ---- MACs
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string hmac_sha1(std::string_view key, std::string_view data);    // raw 20 bytes (Webex X-Spark-Signature)
 // Constant time in the contents; a length mismatch returns false at once
 // (lengths of MACs are public).
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -7,10 +7,12 @@
 //                   an undetectable vendor, a key that is not 32 bytes
 //   push_crypto (9) anything about an encrypted blob: not base64, shorter than
 //                   IV + one block, not whole blocks, bad padding / wrong key,
-//                   plaintext that is not JSON; a Kaleyra signature mismatch;
+//                   plaintext that is not JSON; a webhook signature that does
+//                   not match or is outside --tolerance;
 //                   Decoded::status when require_decrypt and a field stayed encrypted
 //   usage (2)       option problems: unknown --vendor/--extract/--wrap values,
-//                   --extract on a non-Webex push, a malformed --signature header,
+//                   --extract on a non-Webex push, a malformed --signature value
+//                   or one on an intercom push,
 //                   --signature without a secret (or the reverse)
 //
 // Normalised output (key order is fixed, as listed; absent inputs are omitted):
@@ -55,10 +57,12 @@ struct DecodeOptions {
     Vendor vendor = Vendor::auto_detect;
     std::optional<std::string> key;  // 32 raw bytes (crypto::parse_key); none: fields stay encrypted
     bool require_decrypt = false;    // a field left encrypted makes Decoded::status push_crypto
-    // Kaleyra webhook signature: the header value "t=<unix>,v0=<hex>" (a leading
-    // "bandyer-signature:" is tolerated) and the company API key it is keyed with.
+    // Webhook signature (Kaleyra or Webex; see push/signature.hpp): the header
+    // value, the secret it is keyed with, and how far a Kaleyra v1 t may be
+    // from `now` (zero: not checked).
     std::optional<std::string> signature_header;
     std::optional<std::string> signature_secret;
+    std::chrono::seconds signature_tolerance{0};
     Extract extract = Extract::none;
     // For JWT expiry and the signature's age.
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
@@ -88,9 +92,10 @@ Result<Vendor> detect(const Json& data);
 // `answer --from-push`: the intercom device id, readable without the key.
 std::optional<std::string> find_iot_device_id(std::string_view raw_payload);
 
-// Kaleyra ("bandyer-signature") webhook check: HMAC-SHA256 keyed with `secret`
-// over "<t>.<raw body>", compared in constant time against every v0 entry.
-// Returns t (unix seconds). Malformed header: usage (2); mismatch: push_crypto (9).
+// Release 0.1's Kaleyra check, kept for its callers: a v1 value
+// ("t=…,v0=…") only, no tolerance; returns t in Unix seconds (a t in
+// milliseconds is rounded down). Malformed: usage (2); mismatch: push_crypto
+// (9). New code uses verify_signature (callctl/push/signature.hpp).
 Result<long long> verify_kaleyra_signature(std::string_view header, std::string_view secret,
                                            std::string_view raw_body);
 

@@ -1,4 +1,4 @@
-#include "routes.hpp"
+#include "sandbox.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
-#include "callctl/crypto/crypto.hpp"
 
 namespace callctl::sandbox {
 
@@ -94,18 +93,6 @@ json log_entry(const httplib::Request& req) {
                 {"query", query_of(req)}, {"headers", headers_of(req)}, {"body", req.body}};
 }
 
-// nullopt when the body is not JSON; an empty body is JSON null.
-std::optional<json> body_json(const httplib::Request& req) {
-    if (req.body.empty()) return json(nullptr);
-    auto parsed = json::parse(req.body, nullptr, false);
-    if (parsed.is_discarded()) return std::nullopt;
-    return parsed;
-}
-
-Reply error_reply(int status, std::string_view error, std::string message) {
-    return Reply{status, json{{"error", error}, {"message", std::move(message)}}};
-}
-
 void write_reply(const Reply& reply, httplib::Response& res) {
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
@@ -166,7 +153,25 @@ void write_truncated(const Reply& reply, httplib::Response& res) {
 
 }  // namespace
 
-Sandbox::Sandbox(StateConfig state, FaultPlan startup_faults) : state_(std::move(state)), faults_(std::move(startup_faults)) {}
+Sandbox::Sandbox(FaultPlan startup_faults) : faults_(std::move(startup_faults)) {
+    auto ok = [](json value) { return Reply{200, std::move(value)}; };
+    router_.admin({}, exact("/_sandbox/health"), [ok](const httplib::Request&, const json&) { return ok(json{{"ok", true}}); });
+    router_.admin({"DELETE"}, exact("/_sandbox/requests"), [this, ok](const httplib::Request&, const json&) {
+        log_.clear();
+        return ok(json::object());
+    });
+    router_.admin({}, exact("/_sandbox/requests"), [this, ok](const httplib::Request&, const json&) { return ok(log_.entries()); });
+    router_.admin({}, exact("/_sandbox/faults"), [this, ok](const httplib::Request& req, const json& body) {
+        if (req.method == "DELETE") {
+            faults_.reset();
+        } else if (req.method == "POST" || req.method == "PUT") {
+            auto plan = FaultPlan::from_json(body.is_null() ? json::object() : body);
+            if (!plan) return error_reply(400, "bad_request", plan.error().message);
+            faults_.set(std::move(*plan));
+        }
+        return ok(faults_.describe());
+    });
+}
 
 void Sandbox::install(httplib::Server& server, const std::string& base_url) {
     // Every method and path comes to one handler: routing by hand lets faults,
@@ -212,12 +217,12 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     case FaultAction::Kind::truncate: break;
     }
 
-    std::vector<SentPush> pushes;
-    const Reply reply = backend(req, base_url, pushes);
+    Exchange exchange{req, base_url, {}, {}};
+    const Reply reply = router_.dispatch(exchange);
     entry["status"] = reply.status;
     if (fault.kind == FaultAction::Kind::truncate) entry["truncated"] = true;
     log_.record(std::move(entry));
-    for (const auto& push : pushes) {
+    for (const auto& push : exchange.pushes) {
         log_.record(json{{"method", "PUSH"},
                          {"path", "/_push/" + push.type},
                          {"target", "/_push/" + push.type},
@@ -233,113 +238,10 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     }
 }
 
-Reply Sandbox::backend(const httplib::Request& req, const std::string& base_url, std::vector<SentPush>& pushes) {
-    const std::string& path = req.path;
-    const std::string& method = req.method;
-    const bool is_get = method == "GET" || method == "HEAD";
-    auto json_body = [&]() { return body_json(req); };
-    auto not_json = [&](std::string_view error_key) {
-        if (error_key == "error_description") {
-            return Reply{400, json{{"error", "invalid_request"}, {"error_description", "the body is not valid JSON"}}};
-        }
-        return error_reply(400, "bad_request", "the body is not valid JSON");
-    };
-    auto wrong_method = [&](std::string allowed) {
-        Reply reply = error_reply(405, "method_not_allowed", fmt::format("{} {} is not allowed (use {})", method, path, allowed));
-        reply.headers.emplace_back("Allow", allowed);
-        return reply;
-    };
-
-    // ---- token endpoint
-    if (path == "/config") {
-        if (!is_get) return wrong_method("GET");
-        return Reply{200, state_.app_config(base_url)};
-    }
-    if (path == "/tokens") {
-        if (method != "POST" && method != "DELETE") return wrong_method("POST, DELETE");
-        const auto body = json_body();
-        if (!body) return not_json("error_description");
-        return method == "POST" ? state_.create_token(*body) : state_.revoke_token(*body);
-    }
-    if (path == "/e911ids") {
-        if (method != "POST") return wrong_method("POST");
-        const auto body = json_body();
-        if (!body) return not_json("error_description");
-        return state_.create_e911_id(*body);
-    }
-
-    // ---- bearer-protected APIs
-    const bool is_rest = path.rfind("/rtc/", 0) == 0;
-    if (is_rest || path == "/graphql") {
-        std::string subject;
-        if (auto denied = state_.check_bearer(req.get_header_value("Authorization"), &subject)) return *denied;
-        if (path == "/rtc/createCall") {
-            if (method != "POST") return wrong_method("POST");
-            const auto body = json_body();
-            if (!body) return not_json("message");
-            return state_.create_call(*body, subject);
-        }
-        if (path == "/rtc/getCallLogById") {
-            if (!is_get) return wrong_method("GET");
-            if (!req.has_param("callId") || req.get_param_value("callId").empty()) {
-                return error_reply(400, "bad_request", "the callId query parameter is required");
-            }
-            return state_.get_call(req.get_param_value("callId"));
-        }
-        if (path == "/graphql") {
-            if (method != "POST") return wrong_method("POST");
-            const auto body = json_body();
-            if (!body) return Reply{400, json{{"errors", json::array({{{"message", "the body is not valid JSON"}}})}}};
-            return state_.graphql(*body, pushes);
-        }
-    }
-    return error_reply(404, "not_found", fmt::format("no route for {} {}", method, path));
-}
-
 Reply Sandbox::admin(const httplib::Request& req) {
-    const std::string& path = req.path;
-    const std::string& method = req.method;
     const auto body = body_json(req);
-    auto ok = [](json value) { return Reply{200, std::move(value)}; };
     if (!body) return error_reply(400, "bad_request", "the body is not valid JSON");
-
-    if (path == "/_sandbox/health") return ok(json{{"ok", true}});
-    if (path == "/_sandbox/requests") {
-        if (method == "DELETE") {
-            log_.clear();
-            return ok(json::object());
-        }
-        return ok(log_.entries());
-    }
-    if (path == "/_sandbox/faults") {
-        if (method == "DELETE") {
-            faults_.reset();
-        } else if (method == "POST" || method == "PUT") {
-            auto plan = FaultPlan::from_json(body->is_null() ? json::object() : *body);
-            if (!plan) return error_reply(400, "bad_request", plan.error().message);
-            faults_.set(std::move(*plan));
-        }
-        return ok(faults_.describe());
-    }
-    if (path == "/_sandbox/devices") return ok(state_.devices());
-    if (path == "/_sandbox/push-key") {
-        Reply reply;
-        reply.text = crypto::hex_encode(state_.push_key()) + "\n";
-        return reply;
-    }
-    if (path == "/_sandbox/push/incoming" && method == "POST") return state_.incoming_push(*body);
-    if (path == "/_sandbox/push/stop" && method == "POST") return state_.stop_push(*body);
-    if (path == "/_sandbox/calls" && method == "POST") return state_.admin_create_calls(body->is_null() ? json::object() : *body);
-
-    constexpr std::string_view calls_prefix = "/_sandbox/calls/";
-    if (path.rfind(calls_prefix, 0) == 0) {
-        // /_sandbox/calls/<callId>[/<action>]; a callId may itself hold '/'.
-        const std::string rest = path.substr(calls_prefix.size());
-        if (method == "GET") return state_.admin_get_call(rest);
-        const auto slash = rest.rfind('/');
-        if (method == "POST" && slash != std::string::npos) return state_.admin_call_action(rest.substr(0, slash), rest.substr(slash + 1));
-    }
-    return error_reply(404, "not_found", fmt::format("no admin route for {} {}", method, path));
+    return router_.dispatch_admin(req, *body);
 }
 
 }  // namespace callctl::sandbox

@@ -1,7 +1,8 @@
-// HTTP plumbing of the sandbox: one handler per server that sorts requests
+// The sandbox's HTTP plumbing: one handler per server that sorts requests
 // into admin routes (/_sandbox/..., never logged, faulted or authenticated)
-// and backend routes (logged, subject to faults, bearer-checked under /rtc and
-// /graphql), and turns State's Replies into HTTP answers.
+// and backend routes (logged, subject to faults), runs them through the
+// Router the backends filled, and turns their Replies into HTTP answers.
+// It serves the admin routes of its own parts: health, the request log, faults.
 #pragma once
 
 #include <string>
@@ -10,16 +11,16 @@
 
 #include "faults.hpp"
 #include "request_log.hpp"
-#include "state.hpp"
+#include "router.hpp"
 
 namespace callctl::sandbox {
 
 class Sandbox {
 public:
-    Sandbox(StateConfig state, FaultPlan startup_faults);
+    explicit Sandbox(FaultPlan startup_faults);
 
     RequestLog& log() { return log_; }
-    State& state() { return state_; }
+    Router& router() { return router_; }
 
     // Routes every request of `server` here. `base_url` is how clients reach
     // that server ("http://127.0.0.1:PORT"): /config answers with URLs under it.
@@ -28,9 +29,8 @@ public:
 private:
     void handle(const httplib::Request& req, httplib::Response& res, const std::string& base_url);
     Reply admin(const httplib::Request& req);
-    Reply backend(const httplib::Request& req, const std::string& base_url, std::vector<SentPush>& pushes);
 
-    State state_;
+    Router router_;
     Faults faults_;
     RequestLog log_;
 };

@@ -1,0 +1,44 @@
+// What a backend of the sandbox is: its own state behind its own lock, its
+// routes, and optionally its own command-line options. backends.cpp lists them.
+#pragma once
+
+#include "access_tokens.hpp"
+#include "router.hpp"
+#include "callctl/error.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace callctl::sandbox {
+
+// What backends share: the access tokens the token backend issues and the
+// bearer-protected backends check. It outlives every backend.
+struct Shared {
+    TokenSettings token_settings;  // --jwt-secret, --token-ttl
+    AccessTokens tokens{token_settings};
+};
+
+// The guard of a bearer-protected path: lets the request in with its token's
+// subject in Exchange::subject, or answers the 401.
+inline Router::Guard bearer_guard(const AccessTokens& tokens) {
+    return [&tokens](Exchange& x) { return tokens.check_bearer(x.request.get_header_value("Authorization"), &x.subject); };
+}
+
+class Backend {
+public:
+    Backend() = default;
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+    virtual ~Backend() = default;
+
+    // Flags of this backend, bound to its own members (parsed before start()).
+    virtual void add_options(CLI::App& /*app*/) {}
+    // After the command line is parsed, before any request: load files and
+    // the like. An Error ends the sandbox with its exit code.
+    virtual Status start() { return {}; }
+    // Registers the routes this backend answers.
+    virtual void install(Router& router) = 0;
+};
+
+}  // namespace callctl::sandbox

@@ -1,0 +1,44 @@
+#include "backends.hpp"
+
+#include <utility>
+
+#include "intercom.hpp"
+#include "push.hpp"
+#include "rest.hpp"
+#include "token.hpp"
+
+namespace callctl::sandbox {
+
+template <class Kind, class... Args>
+Kind& Backends::add(Args&&... args) {
+    auto backend = std::make_unique<Kind>(std::forward<Args>(args)...);
+    Kind& added = *backend;
+    all_.push_back(std::move(backend));
+    return added;
+}
+
+// The registration list. Order matters only for --help (option groups appear
+// in it) and for a backend that needs another one (push rings intercom's devices).
+Backends::Backends(Shared& shared) {
+    add<TokenBackend>(shared);
+    add<RestBackend>(shared);
+    auto& intercom = add<IntercomBackend>(shared);
+    add<PushBackend>(shared, intercom);
+}
+
+void Backends::add_options(CLI::App& app) {
+    for (const auto& backend : all_) backend->add_options(app);
+}
+
+Status Backends::start() {
+    for (const auto& backend : all_) {
+        if (auto started = backend->start(); !started) return started;
+    }
+    return {};
+}
+
+void Backends::install(Router& router) {
+    for (const auto& backend : all_) backend->install(router);
+}
+
+}  // namespace callctl::sandbox

@@ -1,0 +1,38 @@
+// What a route answers, and the answers every backend shares.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace callctl::sandbox {
+
+struct Reply {
+    Reply() = default;
+    Reply(int status_code, nlohmann::json json_body, std::vector<std::pair<std::string, std::string>> extra_headers = {})
+        : status(status_code), body(std::move(json_body)), headers(std::move(extra_headers)) {}
+
+    int status = 200;
+    nlohmann::json body = nlohmann::json::object();
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<std::string> text;  // a text/plain answer instead of `body`
+};
+
+// {"error":<error>,"message":<message>}: the error shape of the REST API, the
+// admin routes and the router's own 404/405 answers.
+inline Reply error_reply(int status, std::string_view error, std::string message) {
+    return Reply{status, nlohmann::json{{"error", error}, {"message", std::move(message)}}};
+}
+
+// A push the backend "sent" to phones: the request log records it right
+// after the request that caused it (method PUSH, path /_push/<type>).
+struct SentPush {
+    std::string type;  // "Call.StopIncoming"
+    nlohmann::json payload;
+};
+
+}  // namespace callctl::sandbox
