@@ -9,6 +9,8 @@
 namespace callctl::sandbox {
 
 long long unix_now();
+// Milliseconds since the epoch: when a request arrived (request log "received_at_ms").
+long long unix_now_ms();
 
 // `bytes` random bytes as lower-case hex (2 * bytes digits).
 std::string random_hex(std::size_t bytes);
