@@ -202,7 +202,7 @@ Status check_services(Platform platform, const DeliveryOptions& options, const S
 
 }  // namespace
 
-Status deliver(const Payload& payload, const std::vector<Target>& targets, const DeliveryOptions& options,
+Status deliver_push(const Payload& payload, const std::vector<Target>& targets, const DeliveryOptions& options,
                const Services& services, const ResultSink& on_result) {
     if (targets.empty()) return make_error(ExitCode::usage, "send-push needs at least one device token (--to or --to-file)");
     if (options.parallel < 1) return make_error(ExitCode::usage, "--parallel must be at least 1");

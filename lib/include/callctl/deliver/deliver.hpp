@@ -65,7 +65,7 @@ using ResultSink = std::function<void(DeviceResult)>;
 // stops the others. Returns an Error only for what stops the whole run
 // (those checks, a token that cannot be had at all, Ctrl-C); each device's
 // own failure is in its DeviceResult.
-Status deliver(const Payload& payload, const std::vector<Target>& targets, const DeliveryOptions& options,
+Status deliver_push(const Payload& payload, const std::vector<Target>& targets, const DeliveryOptions& options,
                const Services& services, const ResultSink& on_result);
 
 }  // namespace callctl::deliver
