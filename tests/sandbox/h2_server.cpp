@@ -79,7 +79,9 @@ struct H2Server::Connection {
     std::deque<std::int32_t> complete;  // requests received in full, to be answered
     bool close_now = false;
 
-    Connection(H2Server& owner, int socket) : server(owner), fd(socket) {}
+    long long number;
+
+    Connection(H2Server& owner, int socket, long long accepted) : server(owner), fd(socket), number(accepted) {}
     ~Connection() {
         if (session != nullptr) nghttp2_session_del(session);
         if (ssl != nullptr) {
@@ -245,6 +247,7 @@ struct H2Server::Connection {
         if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
         auto& connection = of(user_data);
         auto stream = std::make_unique<Stream>();
+        stream->request.connection = connection.number;
         nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
         connection.streams[frame->hd.stream_id] = std::move(stream);
         return 0;
@@ -374,8 +377,9 @@ void H2Server::accept_loop() {
             }
         }
         auto done = std::make_shared<std::atomic<bool>>(false);
-        threads_.push_back(Worker{std::thread([this, fd, done] {
-                                      serve(fd);
+        const long long number = ++accepted_;
+        threads_.push_back(Worker{std::thread([this, fd, done, number] {
+                                      serve(fd, number);
                                       --connections_;
                                       done->store(true);
                                   }),
@@ -383,8 +387,8 @@ void H2Server::accept_loop() {
     }
 }
 
-void H2Server::serve(int fd) {
-    Connection connection(*this, fd);
+void H2Server::serve(int fd, long long number) {
+    Connection connection(*this, fd, number);
     connection.run();
 }
 

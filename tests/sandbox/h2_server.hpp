@@ -30,6 +30,7 @@ struct H2Request {
     std::string method;
     std::string path;       // :path, with any query
     std::string authority;  // :authority
+    long long connection = 0;  // which connection it came on: 1, 2, ... in the order they were accepted
     std::vector<std::pair<std::string, std::string>> headers;  // regular headers, lower-case as HTTP/2 sends them
     std::string body;
     bool body_too_large = false;  // more than max_body arrived; `body` holds the first max_body bytes
@@ -74,7 +75,7 @@ public:
 
 private:
     void accept_loop();
-    void serve(int fd);
+    void serve(int fd, long long number);
 
     H2Handler handler_;
     H2Limits limits_;
@@ -82,6 +83,7 @@ private:
     int listener_ = -1;
     std::atomic<bool> stopping_{false};
     std::atomic<int> connections_{0};
+    std::atomic<long long> accepted_{0};
     std::thread acceptor_;
     struct Worker {
         std::thread thread;

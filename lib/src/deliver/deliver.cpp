@@ -78,9 +78,9 @@ public:
         if (!stops_due_.empty() && stops_due_.front().due <= now) {
             const std::size_t device = stops_due_.front().device;
             stops_due_.pop_front();
-            return build(device * 2 + 1);
+            return build(devices_.size() + device);
         }
-        if (next_device_ < devices_.size()) return build(next_device_++ * 2);
+        if (next_device_ < devices_.size()) return build(next_device_++);
         if (!stops_due_.empty()) wake_at = stops_due_.front().due;
         return std::nullopt;
     }
@@ -94,8 +94,8 @@ public:
         const auto generation = generation_of_.find(index);
         const int used = generation != generation_of_.end() ? generation->second : generation_;
         if (generation != generation_of_.end()) generation_of_.erase(generation);
-        const bool is_stop = (index & 1U) != 0;
-        const std::size_t device = index / 2;
+        const bool is_stop = index >= devices_.size();
+        const std::size_t device = is_stop ? index - devices_.size() : index;
 
         if (options_.dry_run) {
             if (!is_stop && stop_) stops_due_.push_back({device, Clock::now()});
@@ -145,10 +145,12 @@ private:
         return true;
     }
 
+    // Request indexes: the device's position for its (incoming) push, that
+    // plus the number of devices for its stop push; -v tags lines with them.
     http::SourcedRequest build(std::size_t index) {
-        const bool is_stop = (index & 1U) != 0;
+        const bool is_stop = index >= devices_.size();
         const RenderedPush& push = is_stop ? *stop_ : incoming_;
-        const std::string& device_token = targets_[devices_[index / 2]].token;
+        const std::string& device_token = targets_[devices_[is_stop ? index - devices_.size() : index]].token;
         auto request = std::make_shared<http::Request>(
             platform_ == Platform::fcm
                 ? fcm_send_request(fcm_url_, push.fcm->body_for(device_token), token_)

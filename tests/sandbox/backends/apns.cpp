@@ -153,6 +153,7 @@ H2Response ApnsBackend::handle(const H2Request& request) {
     entry["body"] = request.body;
     entry["received_at_ms"] = unix_now_ms();
     entry["protocol"] = "HTTP/2";
+    entry["connection"] = request.connection;
     H2Response response = answer(request);
     if (response.reset_stream || response.close_connection) {
         entry["status"] = nullptr;
