@@ -220,7 +220,7 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     case FaultAction::Kind::truncate: break;
     }
 
-    Exchange exchange{req, base_url, {}, {}};
+    Exchange exchange{req, base_url, {}, {}, fault.shapes};
     const Reply reply = router_.dispatch(exchange);
     if (reply.drop) {
         entry["status"] = nullptr;

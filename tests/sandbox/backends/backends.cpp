@@ -9,6 +9,7 @@
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webhooks.hpp"
 
 namespace callctl::sandbox {
 
@@ -27,6 +28,7 @@ Backends::Backends(Shared& shared) {
     add<RestBackend>(shared);
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
+    add<WebhookBackend>();
     auto& device_faults = add<DeviceFaults>();
     add<FcmBackend>(device_faults);
     add<ApnsBackend>(device_faults);
