@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "callctl/config/setting_table.hpp"
 #include "callctl/deliver/deliver.hpp"
 #include "callctl/deliver/keys.hpp"
 #include "callctl/deliver/tokens.hpp"
@@ -26,6 +27,7 @@
 #include "callctl/util/strings.hpp"
 #include "choices.hpp"
 #include "send_push_output.hpp"
+#include "setting_options.hpp"
 
 namespace callctl::cli {
 
@@ -44,30 +46,27 @@ struct SendPushOptions {
     std::string to_file;
     int parallel = 8;
     std::optional<long long> cancel_after_ms;
-    std::string fcm_credentials;
-    std::string apns_key;
-    std::string apns_key_id;
-    std::string apns_team_id;
-    std::string apns_topic;
     std::string push_type = "voip";
     std::string priority = "high";
     long long ttl = 60;
     std::optional<std::string> collapse_id;
-    std::string apns_env = "production";
-    std::string fcm_url;
-    std::string apns_url;
 };
 
-// A value from its flag, else its environment variable; `origin` says which.
-struct Given {
-    std::string value;
-    std::string origin;  // "--apns-key", "CALLCTL_APNS_KEY"
-    bool from_flag = false;
-};
-std::optional<Given> flag_or_env(const std::string& flag_value, std::string_view flag, const char* env, const Context& context) {
-    if (!flag_value.empty()) return Given{flag_value, std::string(flag), true};
-    if (auto value = context.env()(env); value && !value->empty()) return Given{*value, env, false};
-    return std::nullopt;
+// A resolved setting, when it has a value.
+std::optional<config::SettingValue> given(const config::Settings& settings, std::string_view name) {
+    const config::SettingValue& value = settings.value(name);
+    if (value.source == config::Source::none || value.text.empty()) return std::nullopt;
+    return value;
+}
+
+// flag > environment > profile, for telling which of two settings the user meant.
+int rank(config::Source source) {
+    switch (source) {
+    case config::Source::flag: return 3;
+    case config::Source::environment: return 2;
+    case config::Source::profile: return 1;
+    default: return 0;
+    }
 }
 
 // Reads at most kPayloadFileLimit bytes of `path` ('-': stdin).
@@ -135,23 +134,30 @@ Result<std::vector<std::string>> device_tokens(const SendPushOptions& options) {
     return tokens;
 }
 
-Status check_stdin_use(const SendPushOptions& options) {
+Status check_stdin_use(const SendPushOptions& options, const config::Settings& settings) {
     if (options.file != "-") return {};
-    for (const auto& [flag, path] : {std::pair{"--to-file", &options.to_file}, std::pair{"--fcm-credentials", &options.fcm_credentials},
-                                     std::pair{"--apns-key", &options.apns_key}}) {
-        if (*path == "-") {
-            return make_error(ExitCode::usage, fmt::format("{} - and the payload cannot both come from standard input", flag),
+    std::vector<std::pair<std::string, std::string>> paths = {{"--to-file", options.to_file}};
+    for (const char* name : {"fcm_credentials", "apns_key"}) {
+        if (auto value = given(settings, name)) paths.emplace_back(value->origin, value->text);
+    }
+    for (const auto& [origin, path] : paths) {
+        if (path == "-") {
+            return make_error(ExitCode::usage, fmt::format("{} - and the payload cannot both come from standard input", origin),
                               "name the payload file");
         }
     }
     return {};
 }
 
-// Which service: --fcm-credentials or --apns-key (a flag beats the other's
-// environment variable; two flags, or two variables and no flag, are ambiguous).
-Result<deliver::Platform> choose_platform(const std::optional<Given>& fcm, const std::optional<Given>& apns) {
+// Which service: fcm_credentials or apns_key, the one given in the stronger
+// place (a flag beats the other's environment variable or profile key); two
+// in equally strong places are ambiguous.
+Result<deliver::Platform> choose_platform(const std::optional<config::SettingValue>& fcm,
+                                          const std::optional<config::SettingValue>& apns) {
     if (fcm && apns) {
-        if (fcm->from_flag != apns->from_flag) return fcm->from_flag ? deliver::Platform::fcm : deliver::Platform::apns;
+        if (rank(fcm->source) != rank(apns->source)) {
+            return rank(fcm->source) > rank(apns->source) ? deliver::Platform::fcm : deliver::Platform::apns;
+        }
         return make_error(ExitCode::usage, fmt::format("{} and {} both say where to send: give one", fcm->origin, apns->origin),
                           "send-push delivers through FCM (--fcm-credentials) or APNs (--apns-key), one per run");
     }
@@ -167,8 +173,8 @@ struct Prepared {
     std::optional<deliver::ApnsCredentials> apns;
 };
 
-Result<Prepared> prepare(const SendPushOptions& options, deliver::Platform platform, const Given& credentials,
-                         const Context& context) {
+Result<Prepared> prepare(const SendPushOptions& options, deliver::Platform platform,
+                         const config::SettingValue& credentials, const config::Settings& settings, const Context& context) {
     Prepared out;
     deliver::DeliveryOptions& d = out.delivery;
     auto push_type = deliver::parse_push_type(options.push_type);
@@ -197,39 +203,38 @@ Result<Prepared> prepare(const SendPushOptions& options, deliver::Platform platf
     d.apns.ttl = ttl;
     d.apns.collapse_id = options.collapse_id;
 
-    auto text = util::read_file(credentials.value);
+    auto text = util::read_file(credentials.text);
     if (!text) return text.error();
-    const std::string origin = fmt::format("{} {}", credentials.origin, credentials.value);
+    const std::string origin = fmt::format("{} {}", credentials.origin, credentials.text);
     if (platform == deliver::Platform::fcm) {
         auto account = deliver::parse_service_account(*text, origin);
         if (!account) return account.error();
         d.fcm_project_id = account->project_id;
-        d.fcm_url = flag_or_env(options.fcm_url, "--fcm-url", "CALLCTL_FCM_URL", context)
-                        .value_or(Given{"https://fcm.googleapis.com", "", false})
-                        .value;
+        d.fcm_url = settings.text("fcm_url");
         out.account = std::move(*account);
         return out;
     }
     auto key = deliver::parse_apns_key(*text, origin);
     if (!key) return key.error();
-    const auto required = [&](const std::string& flag_value, std::string_view flag, const char* env) -> Result<std::string> {
-        auto given = flag_or_env(flag_value, flag, env, context);
-        if (!given) return make_error(ExitCode::usage, fmt::format("APNs needs {} (or {})", flag, env));
-        return given->value;
+    const auto required = [&](std::string_view name, std::string_view flag, bool apple_id) -> Result<std::string> {
+        auto value = given(settings, name);
+        if (!value) {
+            return make_error(ExitCode::usage,
+                              fmt::format("APNs needs {} (or {})", flag, config::find_setting(name)->env));
+        }
+        if (apple_id) {
+            if (auto ok = deliver::check_apple_id(value->text, value->origin); !ok) return ok.error();
+        }
+        return value->text;
     };
-    auto key_id = required(options.apns_key_id, "--apns-key-id", "CALLCTL_APNS_KEY_ID");
+    auto key_id = required("apns_key_id", "--apns-key-id", true);
     if (!key_id) return key_id.error();
-    if (auto ok = deliver::check_apple_id(*key_id, "--apns-key-id"); !ok) return ok.error();
-    auto team_id = required(options.apns_team_id, "--apns-team-id", "CALLCTL_APNS_TEAM_ID");
+    auto team_id = required("apns_team_id", "--apns-team-id", true);
     if (!team_id) return team_id.error();
-    if (auto ok = deliver::check_apple_id(*team_id, "--apns-team-id"); !ok) return ok.error();
-    auto topic = required(options.apns_topic, "--apns-topic", "CALLCTL_APNS_TOPIC");
+    auto topic = required("apns_topic", "--apns-topic", false);
     if (!topic) return topic.error();
     d.apns.topic = *topic;
-    const std::string_view env_default = options.apns_env == "sandbox" ? deliver::apns_sandbox_url : deliver::apns_production_url;
-    d.apns_url = flag_or_env(options.apns_url, "--apns-url", "CALLCTL_APNS_URL", context)
-                     .value_or(Given{std::string(env_default), "", false})
-                     .value;
+    d.apns_url = settings.text("apns_url");
     out.apns = deliver::ApnsCredentials{std::move(*key), std::move(*key_id), std::move(*team_id)};
     return out;
 }
@@ -242,14 +247,15 @@ std::string summary(const SendPushOutput& output, bool per_push) {
 }
 
 Status run_send_push(const SendPushOptions& options, Context& context) {
-    if (auto ok = check_stdin_use(options); !ok) return ok;
-    auto settings_result = context.settings();
-    if (!settings_result) return settings_result.error();
-    const auto fcm = flag_or_env(options.fcm_credentials, "--fcm-credentials", "CALLCTL_FCM_CREDENTIALS", context);
-    const auto apns = flag_or_env(options.apns_key, "--apns-key", "CALLCTL_APNS_KEY", context);
+    auto resolved = context.settings();
+    if (!resolved) return resolved.error();
+    const config::Settings& settings = **resolved;
+    if (auto ok = check_stdin_use(options, settings); !ok) return ok;
+    const auto fcm = given(settings, "fcm_credentials");
+    const auto apns = given(settings, "apns_key");
     auto platform = choose_platform(fcm, apns);
     if (!platform) return platform.error();
-    auto prepared = prepare(options, *platform, *platform == deliver::Platform::fcm ? *fcm : *apns, context);
+    auto prepared = prepare(options, *platform, *platform == deliver::Platform::fcm ? *fcm : *apns, settings, context);
     if (!prepared) return prepared.error();
     auto tokens = device_tokens(options);
     if (!tokens) return tokens.error();
@@ -333,31 +339,16 @@ void register_send_push(CLI::App& app, Context& context) {
     command->add_option("--cancel-after", options->cancel_after_ms,
                         "After an intercom incoming-call push, send the matching stop push MS after each device's answer")
         ->option_text("MS");
-    completes_files(command->add_option("--fcm-credentials", options->fcm_credentials,
-                                        "Google service-account JSON: deliver through FCM [env: CALLCTL_FCM_CREDENTIALS, its path]"))
-        ->option_text("FILE");
-    completes_files(command->add_option("--apns-key", options->apns_key,
-                                        "APNs token key (.p8): deliver through APNs [env: CALLCTL_APNS_KEY, its path]"))
-        ->option_text("FILE");
-    command->add_option("--apns-key-id", options->apns_key_id, "The .p8 key's 10-character id [env: CALLCTL_APNS_KEY_ID]")
-        ->option_text("KID");
-    command->add_option("--apns-team-id", options->apns_team_id, "Your Apple team id [env: CALLCTL_APNS_TEAM_ID]")
-        ->option_text("TEAM");
-    command->add_option("--apns-topic", options->apns_topic, "The app's bundle id (.voip is added for VoIP) [env: CALLCTL_APNS_TOPIC]")
-        ->option_text("TOPIC");
+    // The settings-table rows send-push binds (flag > environment > profile, callctl(1)).
+    add_setting_options(*command, context.flags,
+                        {"fcm_url", "fcm_credentials", "apns_env", "apns_url", "apns_key", "apns_key_id", "apns_team_id",
+                         "apns_topic"});
     restrict_to(command->add_option("--push-type", options->push_type, "APNs push type (default voip)"), {"voip", "alert", "background"});
     restrict_to(command->add_option("--priority", options->priority, "high: deliver now; normal: when convenient (default high)"),
                 {"high", "normal"});
     command->add_option("--ttl", options->ttl, "Seconds the service keeps an undelivered push (default 60; 0: now or never)")
         ->option_text("SEC");
     command->add_option("--collapse-id", options->collapse_id, "APNs apns-collapse-id / FCM android.collapse_key")->option_text("ID");
-    restrict_to(command->add_option("--apns-env", options->apns_env,
-                                    "APNs host when --apns-url is not given: api.push.apple.com or api.sandbox.push.apple.com"),
-                {"production", "sandbox"});
-    command->add_option("--fcm-url", options->fcm_url, "FCM HTTP v1 base URL [env: CALLCTL_FCM_URL] (default https://fcm.googleapis.com)")
-        ->option_text("URL");
-    command->add_option("--apns-url", options->apns_url, "APNs base URL [env: CALLCTL_APNS_URL] (default: by --apns-env)")
-        ->option_text("URL");
     command->footer(
         "One result per device: -o json an array in input order, -o ndjson a line as each answers, -o table.\n"
         "Exit 0 when every device took the push, else the worst of 3 (too big, not a push), 4, 5 (credentials\n"
