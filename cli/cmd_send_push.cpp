@@ -22,7 +22,7 @@
 #include "callctl/config/setting_table.hpp"
 #include "callctl/deliver/deliver.hpp"
 #include "callctl/deliver/keys.hpp"
-#include "callctl/deliver/tokens.hpp"
+#include "callctl/deliver/sender.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 #include "choices.hpp"
@@ -273,45 +273,23 @@ Status run_send_push(const SendPushOptions& options, Context& context) {
     for (auto& token : *tokens) targets.push_back({*platform, std::move(token)});
     tokens->clear();
 
-    // One client per service, and one for the OAuth exchange, which may
-    // happen (a renewal) while the FCM batch runs.
-    http::ClientOptions client_options = context.client_options();
-    http::Client oauth_client(client_options);
-    http::Client fcm_client(client_options);
-    client_options.http2 = true;
-    http::Client apns_client(client_options);
-
-    deliver::Services services;
-    services.fcm_client = &fcm_client;
-    services.apns_client = &apns_client;
-    const auto note = [&context](std::string_view text) { context.verbose(text); };
-    if (prepared->account) {
-        const deliver::ServiceAccount& account = *prepared->account;
-        services.fcm_access_token = [&account, &oauth_client, note](bool renew) -> Result<std::string> {
-            note(renew ? "FCM refused the access token; exchanging the service account's assertion again"
-                       : fmt::format("exchanging an RS256 assertion for an FCM access token at {}", account.token_uri));
-            auto token = deliver::exchange_service_account(account, oauth_client, deliver::system_unix_now());
-            if (!token) return std::move(token).error();
-            return token->value;
-        };
-    }
-    if (prepared->apns) {
-        const deliver::ApnsCredentials& credentials = *prepared->apns;
-        services.apns_jwt = [&credentials, note](bool renew) -> Result<std::string> {
-            note(renew ? "APNs called the provider token expired; signing a new one" : "signing an ES256 APNs provider token");
-            return deliver::apns_provider_token(credentials, deliver::system_unix_now());
-        };
-    }
+    // The library's sender: the clients, the cached FCM access token, the APNs provider token.
+    deliver::SenderSetup setup;
+    setup.client = context.client_options();
+    setup.credentials_path = settings.credentials_path;
+    setup.profile = settings.profile;
+    setup.fcm = std::move(prepared->account);
+    setup.apns = std::move(prepared->apns);
+    setup.note = [&context](std::string_view text) { context.verbose(text); };
+    deliver::PushSender sender(std::move(setup));
 
     Printer& out = context.out();
     SendPushOutput output(out, context.terminal().stdout_tty && out.format() != config::OutputFormat::ndjson,
                           options.cancel_after_ms.has_value());
-    const Status delivered = deliver::deliver_push(*payload, targets, prepared->delivery, services,
-                                                   [&output](deliver::DeviceResult result) { output.put(result); });
+    const Status delivered = sender.send(*payload, targets, prepared->delivery,
+                                         [&output](deliver::DeviceResult result) { output.put(result); });
     if (context.flags.dry_run) {
-        for (const http::Client* client : {&fcm_client, &apns_client}) {
-            for (const auto& command : client->dry_run_commands()) std::printf("%s\n", command.c_str());
-        }
+        for (const auto& command : sender.dry_run_commands()) std::printf("%s\n", command.c_str());
         std::fflush(stdout);
         return delivered;
     }

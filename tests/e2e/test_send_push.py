@@ -221,6 +221,53 @@ class FcmTest(SendPushCase):
             "Invalid JWT Signature."])
         self.assertEqual(self.sends(), [])
 
+    def test_access_token_cached_across_invocations(self):
+        for _ in range(2):
+            code, out, err = self.fcm("-o", "ndjson")
+            self.assertEqual((code, err), (0, ""))
+            self.assertEqual(len(out.splitlines()), 3)
+        self.assertEqual(len(self.exchanges()), 1)  # one OAuth exchange for two runs
+        sends = self.sends()
+        self.assertEqual(len(sends), 6)
+        self.assertEqual(len({s["headers"]["authorization"] for s in sends}), 1)
+        # Stored 0600 under the profile and the account's client_email, never printed.
+        path = self.home.config_dir / "credentials.json"
+        self.assertEqual(path.stat().st_mode & 0o777, 0o600)
+        stored = json.loads(path.read_text())["profiles"]["default"]["fcm_oauth"][self.service_account["client_email"]]
+        self.assertEqual("Bearer " + stored["access_token"], sends[0]["headers"]["authorization"])
+        self.assertEqual(stored["token_url"], self.sb.http + "/token")
+        self.assertEqual(stored["scope"], "https://www.googleapis.com/auth/firebase.messaging")
+        self.assertGreater(stored["expires_at"], time.time() + 3000)
+
+    def test_a_token_about_to_expire_is_exchanged_afresh(self):
+        self.assertEqual(self.fcm()[0], 0)
+        path = self.home.config_dir / "credentials.json"
+        store = json.loads(path.read_text())
+        stored = store["profiles"]["default"]["fcm_oauth"][self.service_account["client_email"]]
+        old = stored["access_token"]
+        stored["expires_at"] = int(time.time()) + 60  # within the 300 s leeway
+        path.write_text(json.dumps(store))
+        self.sb.clear_requests()
+        code, _, err = self.fcm()
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(len(self.exchanges()), 1)
+        self.assertNotIn("Bearer " + old, {s["headers"]["authorization"] for s in self.sends()})
+
+    def test_a_revoked_cached_token_is_renewed_once(self):
+        self.assertEqual(self.fcm()[0], 0)
+        self.sb.admin("POST", "/_sandbox/fcm/revoke")
+        self.sb.clear_requests()
+        code, out, err = self.fcm("-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        self.assertTrue(all(r["ok"] for r in json.loads(out)))
+        self.assertEqual(len(self.exchanges()), 1)  # renewed once, not once per device
+        statuses = sorted(s["status"] for s in self.sends())
+        self.assertEqual(statuses, [200, 200, 200, 401, 401, 401])
+        # The renewed token is the one stored, and the next run uses it without an exchange.
+        self.sb.clear_requests()
+        self.assertEqual(self.fcm()[0], 0)
+        self.assertEqual(len(self.exchanges()), 0)
+
     def test_too_big_or_not_a_push_sends_nothing(self):
         big = self.write("big.json", json.dumps({**STOP, "pad": "x" * 5000}))
         code, out, err = self.fcm(payload=big)

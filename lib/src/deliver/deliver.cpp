@@ -244,7 +244,7 @@ Status deliver_push(const Payload& payload, const std::vector<Target>& targets, 
         PushSource source(platform, targets, std::move(devices), payload, stop ? &*stop : nullptr, options, tokens,
                           std::move(token), on_result);
         (fcm ? services.fcm_client : services.apns_client)->send_from(source, options.parallel);
-        if (util::interrupted()) return make_error(ExitCode::interrupted, "interrupted");
+        if (util::interrupted()) return stopped_error("send-push");
     }
     return {};
 }

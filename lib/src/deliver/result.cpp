@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "callctl/api/errors.hpp"
+
 namespace callctl::deliver {
 
 namespace {
@@ -113,7 +115,7 @@ DeviceResult transport_result(const http::TransportError& error, std::string_vie
     DeviceResult result;
     result.attempts = error.attempts;
     result.error = std::string(http::to_string(error.kind));
-    const Error as_error = http::to_error(error, what);
+    const Error as_error = api::to_error(error, what);
     result.message = as_error.message;
     result.code = as_error.code;
     return result;

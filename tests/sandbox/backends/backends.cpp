@@ -6,6 +6,8 @@
 #include "device_faults.hpp"
 #include "fcm.hpp"
 #include "intercom.hpp"
+#include "intercom_auth.hpp"
+#include "kaleyra.hpp"
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
@@ -29,6 +31,8 @@ Backends::Backends(Shared& shared) {
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
     add<WebhookBackend>();
+    add<IntercomAuthBackend>(shared);
+    add<KaleyraBackend>(shared);
     auto& device_faults = add<DeviceFaults>();
     add<FcmBackend>(device_faults);
     add<ApnsBackend>(device_faults);
