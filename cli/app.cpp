@@ -37,20 +37,26 @@ Result<api::Session*> Context::session() {
                                   " profile set KEY VALUE`");
         }
 
-        http::ClientOptions options;
-        options.timeout = s.timeout;
-        options.connect_timeout = s.connect_timeout;
-        options.retry.max_retries = s.retries;
-        options.cacert = s.cacert;
-        options.insecure = s.insecure;
-        options.dry_run = s.dry_run;
-        if (s.verbose) {
-            options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
-        }
-        client_ = std::make_unique<http::Client>(std::move(options));
+        client_ = std::make_unique<http::Client>(client_options());
         session_ = std::make_unique<api::Session>(s, *client_, [this](std::string_view text) { verbose(text); });
     }
     return session_.get();
+}
+
+http::ClientOptions Context::client_options() const {
+    http::ClientOptions options;
+    if (!settings_) return options;
+    const config::Settings& s = *settings_;
+    options.timeout = s.timeout;
+    options.connect_timeout = s.connect_timeout;
+    options.retry.max_retries = s.retries;
+    options.cacert = s.cacert;
+    options.insecure = s.insecure;
+    options.dry_run = s.dry_run;
+    if (s.verbose) {
+        options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
+    }
+    return options;
 }
 
 Printer& Context::out() {
@@ -173,6 +179,7 @@ void build_app(CLI::App& app, Context& context) {
     register_encode_push(app, context);
     register_run(app, context);
     register_listen(app, context);
+    register_send_push(app, context);
     register_completion(app, context);
 }
 

@@ -39,6 +39,9 @@ public:
     // The session for backend commands (creates the HTTP client on first use).
     Result<api::Session*> session();
     http::Client* client() { return client_.get(); }
+    // The HTTP client options the settings say (timeouts, retries, TLS, -v,
+    // --dry-run), for commands that need clients of their own (send-push).
+    http::ClientOptions client_options() const;
 
     // stdout, in the resolved format. Valid after settings() succeeded.
     Printer& out();
@@ -95,6 +98,7 @@ void register_decode_push(CLI::App& app, Context& context);
 void register_encode_push(CLI::App& app, Context& context);
 void register_run(CLI::App& app, Context& context);  // callctl run FLOW
 void register_listen(CLI::App& app, Context& context);
+void register_send_push(CLI::App& app, Context& context);
 void register_completion(CLI::App& app, Context& context);
 
 // Parses argv, runs the chosen subcommand, prints any error, and returns the

@@ -13,6 +13,9 @@ target from issue 8. Run through scripts/bench/run, which builds a Release binar
   peak RSS         callctl call-log, 10k ids, -o ndjson
   listen           wrk at callctl listen (signed webhooks) vs at a do-nothing cpp-httplib server; RSS
                    after 1k and 100k events (listen_bench.py)
+  1000 FCM sends   callctl send-push (8 conc.)          vs 1000 curl processes, and curl -Z --parallel-max 8
+  1000 APNs pushes callctl send-push (one HTTP/2 conn.) vs curl -Z --http2 (multiplexed)
+  peak RSS         callctl send-push, 10k FCM devices, -o ndjson
 """
 
 from __future__ import annotations
@@ -96,6 +99,98 @@ class Report:
         print(line(headers))
         for row in self.rows:
             print(line(row))
+
+
+def es256_jwt(key_p8: Path, key_id: str, team_id: str) -> str:
+    """An APNs provider token for the curl side, signed by openssl (DER -> JWS r||s here)."""
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+    signing_input = (b64(json.dumps({"alg": "ES256", "kid": key_id, "typ": "JWT"}).encode()) + "." +
+                     b64(json.dumps({"iss": team_id, "iat": int(time.time())}).encode()))
+    der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key_p8)], input=signing_input.encode(),
+                         capture_output=True, check=True, timeout=30).stdout
+    # SEQUENCE { INTEGER r, INTEGER s }, each at most 33 bytes: short lengths only.
+    r_len = der[3]
+    r = der[4:4 + r_len]
+    s = der[6 + r_len:6 + r_len + der[5 + r_len]]
+    return signing_input + "." + b64(r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0"))
+
+
+def curl_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def send_push_rows(args, callctl: str, env: dict, work: Path, report: "Report") -> None:
+    with Sandbox(tls=True, extra_args=["--threads", "16"]) as sandbox:
+        account = sandbox.admin("GET", "/_sandbox/fcm/service-account")
+        sa_path = work / "service-account.json"
+        sa_path.write_text(json.dumps(account))
+        apns = sandbox.admin("GET", "/_sandbox/apns")
+        p8 = work / "AuthKey.p8"
+        p8.write_text(apns["key_p8"])
+        payload = work / "stop.json"
+        payload.write_text(json.dumps({"type": "Call.StopIncoming", "iotDeviceId": "dev_42"}))
+        data = {"type": "Call.StopIncoming", "iotDeviceId": "dev_42"}
+
+        print("1000 FCM sends ...", file=sys.stderr)
+        fcm_tokens = [f"fcm-bench-{n:05d}" for n in range(1000)]
+        fcm_file = work / "fcm-tokens.txt"
+        fcm_file.write_text("\n".join(fcm_tokens) + "\n")
+        fcm_argv = [callctl, "send-push", str(payload), "--fcm-credentials", str(sa_path), "--fcm-url", sandbox.http,
+                    "--to-file", str(fcm_file), "-o", "ndjson"]
+        timed(fcm_argv, env)  # the OAuth exchange happens once; both sides then use the cached token
+        store = json.loads((work / "config" / "callctl" / "credentials.json").read_text())
+        access = store["profiles"]["default"]["fcm_oauth"][account["client_email"]]["access_token"]
+        send_url = f"{sandbox.http}/v1/projects/{account['project_id']}/messages:send"
+        auth = f"Authorization: Bearer {access}"
+        bodies = [json.dumps({"message": {"token": t, "data": data, "android": {"priority": "high", "ttl": "60s"}}},
+                             separators=(",", ":")) for t in fcm_tokens]
+        fcm_config = work / "fcm.cfg"
+        fcm_config.write_text("next\n".join(
+            f'url = "{send_url}"\nheader = "{auth}"\nheader = "Content-Type: application/json"\n'
+            f"data = {curl_quote(b)}\noutput = \"/dev/null\"\nfail\n" for b in bodies))
+        ours = median_of(args.reps, lambda: timed(fcm_argv, env))
+        curl_z = median_of(args.reps, lambda: timed(["curl", "-s", "-Z", "--parallel-max", "8", "-K", str(fcm_config)],
+                                                    env))
+        loop_bodies = bodies[:200] if args.quick else bodies
+
+        def curl_loop() -> float:
+            started = time.perf_counter()
+            for body in loop_bodies:
+                subprocess.run(["curl", "-sf", "-o", "/dev/null", "-H", auth, "-H", "Content-Type: application/json",
+                                "-d", body, send_url], check=True, timeout=30)
+            return (time.perf_counter() - started) * 1000 * len(bodies) / len(loop_bodies)
+
+        loop = median_of(1 if args.quick else 3, curl_loop)
+        report.ratio("1000 FCM sends vs curl loop", ours, loop, "1000 curl", ">= 20x")
+        report.ratio("1000 FCM sends vs curl -Z", ours, curl_z, "curl -Z -8", ">= 0.91x (time <= 1.1x)")
+
+        print("1000 APNs pushes ...", file=sys.stderr)
+        apns_tokens = [f"{n:064x}" for n in range(1000)]
+        apns_file = work / "apns-tokens.txt"
+        apns_file.write_text("\n".join(apns_tokens) + "\n")
+        apns_argv = [callctl, "send-push", str(payload), "--apns-key", str(p8), "--apns-key-id", apns["key_id"],
+                     "--apns-team-id", "SANDBOXTM1", "--apns-topic", "com.example.callctl", "--apns-url", sandbox.apns,
+                     "--cacert", str(sandbox.cacert), "--to-file", str(apns_file), "-o", "ndjson", "--parallel", "100"]
+        jwt = es256_jwt(p8, apns["key_id"], "SANDBOXTM1")
+        body = json.dumps({**data, "aps": {}}, separators=(",", ":"))
+        apns_config = work / "apns.cfg"
+        apns_config.write_text("next\n".join(
+            f'url = "{sandbox.apns}/3/device/{t}"\nhttp2\ncacert = "{sandbox.cacert}"\nheader = "authorization: bearer {jwt}"\n'
+            'header = "apns-topic: com.example.callctl.voip"\nheader = "apns-push-type: voip"\n'
+            'header = "apns-priority: 10"\nheader = "apns-expiration: 0"\nheader = "content-type: application/json"\n'
+            f"data = {curl_quote(body)}\noutput = \"/dev/null\"\nfail\n" for t in apns_tokens))
+        # Per-transfer options live in each config block (`next` resets them).
+        curl_apns = ["curl", "-s", "-Z", "--parallel-max", "100", "-K", str(apns_config)]
+        ours = median_of(args.reps, lambda: timed(apns_argv, env))
+        theirs = median_of(args.reps, lambda: timed(curl_apns, env))
+        report.ratio("1000 APNs pushes vs curl -Z --http2", ours, theirs, "curl -Z --http2", ">= 0.91x (time <= 1.1x)")
+
+        print("peak RSS, send-push to 10k devices ...", file=sys.stderr)
+        many = 10_000 if not args.quick else 2_000
+        many_file = work / "fcm-many.txt"
+        many_file.write_text("".join(f"fcm-rss-{n:06d}\n" for n in range(many)))
+        rss = peak_rss_kb(fcm_argv[:-4] + ["--to-file", str(many_file), "-o", "ndjson"], env)
+        report.value(f"peak RSS, send-push {many} FCM devices ndjson", f"{rss / 1024:.1f} MB", "<= 20 MB")
 
 
 def main() -> int:
@@ -219,6 +314,7 @@ def main() -> int:
                          ">= 100x", unit="us")
 
         listen_bench.run(report, callctl, str(Path(args.null_server).resolve()), work, args.quick)
+        send_push_rows(args, callctl, env, work, report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -51,7 +51,7 @@ class Sandbox:
     """callctl-sandbox on 127.0.0.1 with a request log in a temp dir.
 
     with Sandbox(tls=True) as sb:
-        sb.http, sb.https, sb.cacert, sb.push_key_hex, sb.requests(), sb.set_faults({...})
+        sb.http, sb.https, sb.apns, sb.cacert, sb.push_key_hex, sb.requests(), sb.set_faults({...})
     """
 
     def __init__(self, tls: bool = False, extra_args: list[str] | None = None,
@@ -61,6 +61,7 @@ class Sandbox:
         self._push_key_hex = push_key_hex
         self.http = ""
         self.https = ""
+        self.apns = ""
         self.cacert = ""
         self.proc: subprocess.Popen | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
@@ -97,6 +98,7 @@ class Sandbox:
         ready = self._read_ready_line()
         self.http = ready["http"]
         self.https = ready.get("https", "")
+        self.apns = ready.get("apns", "")  # APNs over HTTP/2, with TLS only
 
     def _read_ready_line(self) -> dict:
         line: list[str] = []

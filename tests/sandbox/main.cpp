@@ -122,6 +122,9 @@ int run(const Options& opts, Backends& backends) {
     // The one line harnesses wait for: the ports are bound, so clients may connect.
     nlohmann::json ready = {{"http", http_url}};
     if (https) ready["https"] = https_url;
+    if (auto served = backends.serve(ServeContext{opts.tls_cert, opts.tls_key, sandbox.log()}, ready); !served) {
+        return fail(served.error());
+    }
     std::cout << ready.dump() << std::endl;
 
     // Signals were blocked in every thread (see main); this one takes them.

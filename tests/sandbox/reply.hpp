@@ -20,6 +20,7 @@ struct Reply {
     nlohmann::json body = nlohmann::json::object();
     std::vector<std::pair<std::string, std::string>> headers;
     std::optional<std::string> text;  // a text/plain answer instead of `body`
+    bool drop = false;                // cut the connection without a byte instead (a device fault)
 };
 
 // {"error":<error>,"message":<message>}: the error shape of the REST API, the

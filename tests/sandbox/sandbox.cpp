@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include "support.hpp"
+
 
 namespace callctl::sandbox {
 
@@ -90,7 +92,8 @@ json query_of(const httplib::Request& req) {
 
 json log_entry(const httplib::Request& req) {
     return json{{"method", req.method}, {"path", req.path},    {"target", req.target},
-                {"query", query_of(req)}, {"headers", headers_of(req)}, {"body", req.body}};
+                {"query", query_of(req)}, {"headers", headers_of(req)}, {"body", req.body},
+                {"received_at_ms", unix_now_ms()}};
 }
 
 void write_reply(const Reply& reply, httplib::Response& res) {
@@ -219,6 +222,14 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
 
     Exchange exchange{req, base_url, {}, {}, fault.shapes};
     const Reply reply = router_.dispatch(exchange);
+    if (reply.drop) {
+        entry["status"] = nullptr;
+        entry["dropped"] = true;
+        log_.record(std::move(entry));
+        drop_connection(req);
+        res.status = 500;  // never reaches the client
+        return;
+    }
     entry["status"] = reply.status;
     if (fault.kind == FaultAction::Kind::truncate) entry["truncated"] = true;
     log_.record(std::move(entry));

@@ -15,6 +15,10 @@ std::string iso8601(std::chrono::system_clock::time_point when) {
     return util::format_iso8601_ms(std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count());
 }
 
+long long unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::string random_hex(std::size_t bytes) { return crypto::hex_encode(crypto::random_bytes(bytes)); }
 
 std::string uuid_v4() {

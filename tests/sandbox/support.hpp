@@ -10,6 +10,8 @@
 namespace callctl::sandbox {
 
 long long unix_now();
+// Milliseconds since the epoch: when a request arrived (request log "received_at_ms").
+long long unix_now_ms();
 
 // "2024-05-01T12:00:00.123Z": ISO-8601 UTC with milliseconds, as the REST
 // call API and Kaleyra write their times.

@@ -94,6 +94,33 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
          .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
          .scope = Scope::command, .empty_hint = "write the Webex webhook secret into it, or pass it in CALLCTL_WEBEX_SECRET"},
+        // send-push (callctl(1), "send-push"): where pushes go and what signs them. The
+        // credentials rows hold file paths (never the keys), so a profile may name them.
+        {.name = "fcm_url", .type = T::url, .flag = "--fcm-url", .env = "CALLCTL_FCM_URL", .in_profile = true,
+         .default_value = "https://fcm.googleapis.com", .help = "FCM HTTP v1 base URL [env: {env}] (default {default})",
+         .scope = Scope::command, .label = "FCM URL"},
+        {.name = "fcm_credentials", .type = T::path, .flag = "--fcm-credentials", .env = "CALLCTL_FCM_CREDENTIALS",
+         .in_profile = true, .help = "Google service-account JSON: deliver through FCM [env: {env}, its path]",
+         .scope = Scope::command, .label = "FCM credentials"},
+        {.name = "apns_env", .type = T::choice, .flag = "--apns-env", .in_profile = true, .default_value = "production",
+         .help = "APNs host when no --apns-url: api.push.apple.com or api.sandbox.push.apple.com (default {default})",
+         .scope = Scope::command, .choices = {"production", "sandbox"}, .label = "APNs environment"},
+        // After apns_env: its default follows it.
+        {.name = "apns_url", .type = T::url, .flag = "--apns-url", .env = "CALLCTL_APNS_URL", .in_profile = true,
+         .derived_default = [](const Settings& so_far) -> std::string {
+             return so_far.text("apns_env") == "sandbox" ? "https://api.sandbox.push.apple.com" : "https://api.push.apple.com";
+         },
+         .help = "APNs base URL [env: {env}] (default: by --apns-env)", .scope = Scope::command, .label = "APNs URL"},
+        {.name = "apns_key", .type = T::path, .flag = "--apns-key", .env = "CALLCTL_APNS_KEY", .in_profile = true,
+         .help = "APNs token key (.p8): deliver through APNs [env: {env}, its path]", .scope = Scope::command,
+         .label = "APNs key"},
+        {.name = "apns_key_id", .type = T::text, .flag = "--apns-key-id", .env = "CALLCTL_APNS_KEY_ID", .in_profile = true,
+         .help = "The .p8 key's 10-character id [env: {env}]", .scope = Scope::command, .label = "APNs key"},
+        {.name = "apns_team_id", .type = T::text, .flag = "--apns-team-id", .env = "CALLCTL_APNS_TEAM_ID", .in_profile = true,
+         .help = "Your Apple team id [env: {env}]", .scope = Scope::command, .label = "APNs key"},
+        {.name = "apns_topic", .type = T::text, .flag = "--apns-topic", .env = "CALLCTL_APNS_TOPIC", .in_profile = true,
+         .help = "The app's bundle id (.voip is added for VoIP pushes) [env: {env}]", .scope = Scope::command,
+         .label = "APNs topic"},
     };
     return rows;
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -71,7 +72,7 @@ milliseconds since(Clock::time_point start) {
 
 struct Job {
     std::size_t index = 0;
-    const Request* request = nullptr;
+    std::shared_ptr<const Request> request;  // kept alive until the job is done
     int attempts = 0;  // started so far
     Clock::time_point first_start{};
     Clock::time_point attempt_start{};
@@ -94,23 +95,40 @@ struct Engine {
         settings.cacert = options.cacert;
         settings.insecure = options.insecure;
         settings.user_agent = options.user_agent.empty() ? std::string(user_agent()) : options.user_agent;
+        settings.http2 = options.http2;
         rng.seed(options.jitter_seed ? *options.jitter_seed : std::random_device{}());
     }
 };
 
-// One run of the multi loop over a set of requests.
-class Batch {
+// send()/send_all() as a RequestSource: the caller's vector, not copied.
+class VectorSource : public RequestSource {
 public:
     using OnDone = std::function<void(std::size_t, Outcome)>;
+    VectorSource(const std::vector<Request>& requests, const OnDone& on_done) : requests_(requests), on_done_(on_done) {}
 
-    Batch(Engine& engine, const std::vector<Request>& requests, int parallel, const OnDone& on_done)
-        : engine_(engine),
-          on_done_(on_done),
-          parallel_(static_cast<std::size_t>(std::max(parallel, 1))),
-          remaining_(requests.size()),
-          tag_lines_(requests.size() > 1) {
-        for (std::size_t i = 0; i < requests.size(); ++i) ready_.push_back(Job{i, &requests[i]});
+    std::optional<SourcedRequest> next(std::optional<TimePoint>& /*wake_at*/) override {
+        if (next_ == requests_.size()) return std::nullopt;
+        // Aliasing constructor with no owner: a non-owning pointer.
+        const std::size_t index = next_++;
+        return SourcedRequest{index, std::shared_ptr<const Request>(std::shared_ptr<const Request>(), &requests_[index])};
     }
+    bool exhausted() const override { return next_ == requests_.size(); }
+    void done(std::size_t index, Outcome outcome) override { on_done_(index, std::move(outcome)); }
+
+private:
+    const std::vector<Request>& requests_;
+    OnDone on_done_;  // a copy: send() passes a temporary
+    std::size_t next_ = 0;
+};
+
+// One run of the multi loop over the requests of a source.
+class Batch {
+public:
+    Batch(Engine& engine, RequestSource& source, int parallel, bool tag_lines)
+        : engine_(engine),
+          source_(source),
+          parallel_(static_cast<std::size_t>(std::max(parallel, 1))),
+          tag_lines_(tag_lines) {}
 
     Batch(const Batch&) = delete;
     Batch& operator=(const Batch&) = delete;
@@ -129,18 +147,27 @@ public:
             fail_all(TransportFailure::other, "cannot initialise libcurl");
             return;
         }
-        engine_.multi.set_max_host_connections(static_cast<long>(parallel_));
-        while (remaining_ > 0) {
+        if (engine_.settings.http2) {
+            // One connection per host, every transfer a stream on it.
+            engine_.multi.set_max_host_connections(1);
+            engine_.multi.set_multiplexing(true);
+        } else {
+            engine_.multi.set_max_host_connections(static_cast<long>(parallel_));
+        }
+        for (;;) {
             if (util::interrupted()) {
                 fail_all(TransportFailure::interrupted, "interrupted");
                 return;
             }
             promote_due_retries();
             start_ready();
+            // Nothing in flight or waiting: done, unless the source has said
+            // when it will have more.
+            if (remaining_ == 0 && (source_.exhausted() || !wake_at_)) break;
             int running = 0;
             curl_multi_perform(engine_.multi.handle(), &running);
             const bool progressed = collect_finished();
-            if (remaining_ == 0) break;
+            if (remaining_ == 0 && source_.exhausted()) break;
             if (progressed) continue;  // capacity freed: start the next ones first
             int numfds = 0;
             curl_multi_poll(engine_.multi.handle(), nullptr, 0, poll_timeout_ms(), &numfds);
@@ -206,10 +233,29 @@ private:
         }
     }
 
-    void start_ready() {
-        while (in_flight_.size() < parallel_ && !ready_.empty()) {
+    // The next job: a due retry first, else a new request from the source.
+    std::optional<Job> next_job() {
+        if (!ready_.empty()) {
             Job job = ready_.front();
             ready_.pop_front();
+            return job;
+        }
+        wake_at_.reset();
+        if (source_.exhausted()) return std::nullopt;
+        auto item = source_.next(wake_at_);
+        if (!item || !item->request) return std::nullopt;
+        ++remaining_;
+        Job job;
+        job.index = item->index;
+        job.request = std::move(item->request);
+        return job;
+    }
+
+    void start_ready() {
+        while (in_flight_.size() < parallel_) {
+            auto next = next_job();
+            if (!next) break;
+            Job job = std::move(*next);
             detail::CurlEasy easy;
             if (!engine_.idle.empty()) {
                 easy = std::move(engine_.idle.back());
@@ -294,7 +340,7 @@ private:
 
     void finish(const Job& job, Outcome outcome) {
         --remaining_;
-        on_done_(job.index, std::move(outcome));
+        source_.done(job.index, std::move(outcome));
     }
 
     // Ctrl-C (or a broken libcurl): every unfinished request ends now.
@@ -316,6 +362,18 @@ private:
             finish(job, TransportError{failure, message, 0, redact_url(job.request->url, job.request->secrets), elapsed,
                                        std::max(job.attempts, 1)});
         }
+        // And whatever the source has ready: it ends the same way.
+        while (!source_.exhausted()) {
+            std::optional<RequestSource::TimePoint> ignored;
+            auto item = source_.next(ignored);
+            if (!item || !item->request) break;
+            ++remaining_;
+            Job job;
+            job.index = item->index;
+            job.request = std::move(item->request);
+            finish(job, TransportError{failure, message, 0, redact_url(job.request->url, job.request->secrets),
+                                       milliseconds{0}, 1});
+        }
     }
 
     int poll_timeout_ms() const {
@@ -325,13 +383,19 @@ private:
             const auto until = std::chrono::ceil<milliseconds>(job.not_before - now);
             wait = std::min(wait, std::max(until, milliseconds{0}));
         }
+        // The source's next request matters only while there is room for it.
+        if (wake_at_ && in_flight_.size() < parallel_) {
+            const auto until = std::chrono::ceil<milliseconds>(*wake_at_ - now);
+            wait = std::min(wait, std::max(until, milliseconds{0}));
+        }
         return static_cast<int>(wait.count());
     }
 
     Engine& engine_;
-    OnDone on_done_;  // a copy: send() passes a temporary
+    RequestSource& source_;
     std::size_t parallel_;
-    std::size_t remaining_;
+    std::size_t remaining_ = 0;  // pulled from the source and not finished
+    std::optional<RequestSource::TimePoint> wake_at_;  // when the source expects to have more
     bool tag_lines_;
     std::deque<Job> ready_;
     std::vector<Job> delayed_;
@@ -351,7 +415,9 @@ struct Client::Impl {
 
     std::string curl_command(const Request& request) const {
         const auto& o = engine.options;
-        return to_curl_command(request, o.insecure, o.cacert, engine.settings.user_agent);
+        std::string command = to_curl_command(request, o.insecure, o.cacert, engine.settings.user_agent);
+        if (o.http2) command.insert(std::string_view("curl").size(), " --http2");
+        return command;
     }
 };
 
@@ -371,7 +437,8 @@ Outcome Client::send(const Request& request) {
         }
         std::optional<Outcome> outcome;
         const std::vector<Request> requests{request};
-        Batch batch(impl_->engine, requests, 1, [&](std::size_t, Outcome o) { outcome.emplace(std::move(o)); });
+        VectorSource source(requests, [&](std::size_t, Outcome o) { outcome.emplace(std::move(o)); });
+        Batch batch(impl_->engine, source, 1, false);
         batch.run();
         if (outcome) return std::move(*outcome);
         return TransportError{TransportFailure::other, "no outcome (a bug)", 0, redact_url(request.url, request.secrets)};
@@ -389,8 +456,34 @@ void Client::send_all(const std::vector<Request>& requests, int parallel,
         for (std::size_t i = 0; i < requests.size(); ++i) on_done(i, dry_run_error(requests[i]));
         return;
     }
-    Batch batch(impl_->engine, requests, parallel, on_done);
+    VectorSource source(requests, on_done);
+    Batch batch(impl_->engine, source, parallel, requests.size() > 1);
     batch.run();
+}
+
+void Client::send_from(RequestSource& source, int parallel) {
+    if (impl_->engine.options.dry_run) {
+        for (;;) {
+            std::optional<RequestSource::TimePoint> wake_at;
+            auto item = source.next(wake_at);
+            if (item && item->request) {
+                impl_->engine.dry_run_commands.push_back(impl_->curl_command(*item->request));
+                source.done(item->index, dry_run_error(*item->request));
+                continue;
+            }
+            if (source.exhausted() || !wake_at || util::interrupted()) break;
+            std::this_thread::sleep_until(*wake_at);  // a source may pace even a dry run
+        }
+        return;
+    }
+    Batch batch(impl_->engine, source, parallel, true);
+    batch.run();
+}
+
+bool http2_available() {
+    if (!detail::ensure_curl_global_init()) return false;
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    return info != nullptr && (info->features & CURL_VERSION_HTTP2) != 0;
 }
 
 }  // namespace callctl::http

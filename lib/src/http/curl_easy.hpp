@@ -26,6 +26,7 @@ struct TransferSettings {
     std::string cacert;
     bool insecure = false;
     std::string user_agent;
+    bool http2 = false;  // HTTP/2 over TLS, waiting to multiplex on an existing connection
 };
 
 // What one transfer produced, taken out of the handle once it is done.
@@ -83,6 +84,8 @@ public:
     // At most this many connections per host: bounds a batch's footprint on
     // the server and makes waiting transfers reuse finished connections.
     void set_max_host_connections(long count);
+    // HTTP/2 multiplexing of transfers to one host over one connection.
+    void set_multiplexing(bool on);
 
 private:
     CURLM* multi_ = nullptr;

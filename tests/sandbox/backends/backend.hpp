@@ -2,6 +2,10 @@
 // routes, and optionally its own command-line options. backends.cpp lists them.
 #pragma once
 
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 #include "access_tokens.hpp"
 #include "intercom_logins.hpp"
 #include "router.hpp"
@@ -12,6 +16,16 @@ class App;
 }
 
 namespace callctl::sandbox {
+
+class RequestLog;
+
+// What a backend that runs a server of its own (APNs speaks HTTP/2, which
+// httplib cannot) gets once the HTTP servers are bound.
+struct ServeContext {
+    std::string tls_cert;  // empty when the sandbox was given no certificate
+    std::string tls_key;
+    RequestLog& log;
+};
 
 // What backends share: the access tokens the token backend issues and the
 // bearer-protected backends check, and the intercom logins the intercom OAuth
@@ -53,6 +67,9 @@ public:
     virtual Status start() { return {}; }
     // Registers the routes this backend answers.
     virtual void install(Router& router) = 0;
+    // Starts a server of its own, if it has one, and adds its URL to the
+    // sandbox's ready line ({"apns": "https://127.0.0.1:PORT"}).
+    virtual Status serve(const ServeContext& /*context*/, nlohmann::json& /*ready*/) { return {}; }
 };
 
 }  // namespace callctl::sandbox

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "apns.hpp"
+#include "device_faults.hpp"
+#include "fcm.hpp"
 #include "intercom.hpp"
 #include "intercom_auth.hpp"
 #include "kaleyra.hpp"
@@ -30,6 +33,9 @@ Backends::Backends(Shared& shared) {
     add<WebhookBackend>();
     add<IntercomAuthBackend>(shared);
     add<KaleyraBackend>(shared);
+    auto& device_faults = add<DeviceFaults>();
+    add<FcmBackend>(device_faults);
+    add<ApnsBackend>(device_faults);
 }
 
 void Backends::add_options(CLI::App& app) {
@@ -45,6 +51,13 @@ Status Backends::start() {
 
 void Backends::install(Router& router) {
     for (const auto& backend : all_) backend->install(router);
+}
+
+Status Backends::serve(const ServeContext& context, nlohmann::json& ready) {
+    for (const auto& backend : all_) {
+        if (auto served = backend->serve(context, ready); !served) return served;
+    }
+    return {};
 }
 
 }  // namespace callctl::sandbox

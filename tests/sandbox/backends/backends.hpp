@@ -16,6 +16,7 @@ public:
     void add_options(CLI::App& app);
     Status start();  // each backend in turn; the first Error stops
     void install(Router& router);
+    Status serve(const ServeContext& context, nlohmann::json& ready);  // each backend's own server, if any
 
 private:
     template <class Kind, class... Args>

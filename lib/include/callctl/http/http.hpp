@@ -156,6 +156,38 @@ struct ClientOptions {
     // Called on the thread that called send/send_all.
     std::function<void(std::string_view)> log;
     std::optional<std::uint64_t> jitter_seed;  // tests: deterministic jitter
+    // HTTP/2 over TLS (ALPN "h2"), every request to a host multiplexed over
+    // one connection (APNs demands HTTP/2). Needs a libcurl built with
+    // nghttp2: check http2_available() first.
+    bool http2 = false;
+};
+
+// Whether the linked libcurl speaks HTTP/2 (curl_version_info's features).
+bool http2_available();
+
+// A request pulled from a RequestSource, and the index its outcome is
+// reported under. The client keeps the request alive until it is done.
+struct SourcedRequest {
+    std::size_t index = 0;
+    std::shared_ptr<const Request> request;
+};
+
+// Feeds Client::send_from. Requests are pulled only when a transfer slot is
+// free, so a batch of 10 000 holds no more than `parallel` of them (plus any
+// waiting for a retry), and a source may add requests while the batch runs.
+class RequestSource {
+public:
+    using TimePoint = std::chrono::steady_clock::time_point;
+    virtual ~RequestSource() = default;
+    // The next request to start now, or nullopt when none is ready yet. When
+    // one will be ready at a known time, set `wake_at`: the client asks again
+    // by then (otherwise when a transfer ends).
+    virtual std::optional<SourcedRequest> next(std::optional<TimePoint>& wake_at) = 0;
+    // True once next() will never return a request again.
+    virtual bool exhausted() const = 0;
+    // A request's final outcome (after retries), in completion order, on the
+    // thread that called send_from. It may make new requests ready.
+    virtual void done(std::size_t index, Outcome outcome) = 0;
 };
 
 // Holds a connection pool: keep one Client for a whole command so requests
@@ -181,6 +213,10 @@ public:
     // detached); the library itself throws nothing.
     void send_all(const std::vector<Request>& requests, int parallel,
                   const std::function<void(std::size_t, Outcome)>& on_done);
+
+    // The same, pulling requests from `source` as capacity frees up. With
+    // --dry-run each request is recorded and completes as dry_run at once.
+    void send_from(RequestSource& source, int parallel);
 
     // --dry-run: the curl command lines recorded so far, in request order.
     const std::vector<std::string>& dry_run_commands() const;
