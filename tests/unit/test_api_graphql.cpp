@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "callctl/api/graphql.hpp"
-#include "callctl/api/graphql_document.hpp"
 #include "callctl/api/intercom.hpp"
+#include "callctl/graphql/document.hpp"
 #include "callctl/api/session.hpp"
 #include "callctl/http/http.hpp"
 #include "http_test_server.hpp"
@@ -87,7 +87,7 @@ TEST_CASE("graphql: the built-in documents parse and declare exactly the variabl
     CHECK(api::find_graphql_operation("Nope") == nullptr);
     for (const auto& operation : api::graphql_operations()) {
         CAPTURE(operation.name);
-        auto doc = api::parse_graphql(operation.document);
+        auto doc = callctl::graphql::parse(operation.document);
         REQUIRE(doc.has_value());
         const auto* op = doc->find(operation.name);
         REQUIRE(op != nullptr);

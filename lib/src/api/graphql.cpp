@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "callctl/api/graphql_document.hpp"
+#include "callctl/graphql/document.hpp"
 
 namespace callctl::api {
 
@@ -90,20 +90,16 @@ Status check_graphql_document(std::string_view document, const DocumentCheck& ch
     auto fail = [&](std::string why, std::string hint = {}) -> Status {
         return make_error(ExitCode::bad_input, fmt::format("{}: {}", check.origin, why), std::move(hint));
     };
-    auto parsed = parse_graphql(document);
-    if (!parsed) return fail(parsed.error().message);
+    auto parsed = graphql::parse(document);
+    if (!parsed) return fail(graphql::describe(parsed.error()));
 
-    const GraphqlOperation* operation = nullptr;
+    const graphql::Operation* operation = nullptr;
     for (const auto& candidate : parsed->operations) {
         if (candidate.name == check.operation_name) operation = &candidate;
     }
     if (operation == nullptr) {
-        std::string found;
-        for (const auto& candidate : parsed->operations) {
-            found += (found.empty() ? "" : ", ") + (candidate.name.empty() ? std::string("(anonymous)") : candidate.name);
-        }
         // callctl sends operationName, so the server looks the operation up by name.
-        return fail(fmt::format("no operation named {} (found: {})", check.operation_name, found.empty() ? "none" : found),
+        return fail(fmt::format("no operation named {} (found: {})", check.operation_name, parsed->operation_names()),
                     fmt::format("name it: `mutation {}(...) {{ ... }}`", check.operation_name));
     }
 
@@ -120,8 +116,7 @@ Status check_graphql_document(std::string_view document, const DocumentCheck& ch
     for (const auto& variable : operation->variables) {
         const bool sent = std::find(check.sent_variables.begin(), check.sent_variables.end(), variable.name) !=
                           check.sent_variables.end();
-        const bool required = !variable.type.empty() && variable.type.back() == '!' && !variable.default_value;
-        if (!sent && required) {
+        if (!sent && variable.required()) {
             return fail(fmt::format("operation {} requires ${} ({}), which callctl does not send", check.operation_name,
                                     variable.name, variable.type),
                         fmt::format("callctl sends only ${}; give ${} a default value or make it nullable",
