@@ -29,10 +29,10 @@ __callctl_options() {
         "phone caller-info") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "create-call") echo "-h --help --title --invite --invite-file --team --type --reason --anonymous --no-notify --creator --planned --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "call-log") echo "-h --help --ids-from --parallel --wait-for --interval --wait-timeout --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "answer") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "open-door") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "hangup") echo "-h --help --device --from-push --query-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "decode-push") echo "-h --help --key-file --require-decrypt --vendor --stream --extract --signature --secret-file --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "answer") echo "-h --help --device --from-push --query-file --operation --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "open-door") echo "-h --help --device --from-push --query-file --operation --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "hangup") echo "-h --help --device --from-push --query-file --operation --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "decode-push") echo "-h --help --key-file --require-decrypt --vendor --stream --extract --signature --secret-file --tolerance --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "encode-push") echo "-h --help --type --device --call-id --video-file --audio-file --key-file --wrap --fcm-token --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "completion") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
     esac
@@ -83,17 +83,21 @@ __callctl_value_kind() {
         "answer""|--device") echo "text" ;;
         "answer""|--from-push") echo "file" ;;
         "answer""|--query-file") echo "file" ;;
+        "answer""|--operation") echo "text" ;;
         "open-door""|--device") echo "text" ;;
         "open-door""|--from-push") echo "file" ;;
         "open-door""|--query-file") echo "file" ;;
+        "open-door""|--operation") echo "text" ;;
         "hangup""|--device") echo "text" ;;
         "hangup""|--from-push") echo "file" ;;
         "hangup""|--query-file") echo "file" ;;
+        "hangup""|--operation") echo "text" ;;
         "decode-push""|--key-file") echo "file" ;;
         "decode-push""|--vendor") echo "choice:auto intercom kaleyra webex" ;;
         "decode-push""|--extract") echo "choice:fcm apns" ;;
         "decode-push""|--signature") echo "text" ;;
         "decode-push""|--secret-file") echo "file" ;;
+        "decode-push""|--tolerance") echo "text" ;;
         "encode-push""|--type") echo "choice:incoming stop" ;;
         "encode-push""|--device") echo "text" ;;
         "encode-push""|--call-id") echo "text" ;;

@@ -217,8 +217,9 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     case FaultAction::Kind::truncate: break;
     }
 
-    Exchange exchange{req, base_url, {}, {}};
+    Exchange exchange{req, base_url, {}, {}, json::object()};
     const Reply reply = router_.dispatch(exchange);
+    for (auto& [key, value] : exchange.log_fields.items()) entry[key] = std::move(value);
     entry["status"] = reply.status;
     if (fault.kind == FaultAction::Kind::truncate) entry["truncated"] = true;
     log_.record(std::move(entry));

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/graphql/document.hpp"
 #include "graphql_tree.hpp"
 
 namespace callctl::sandbox {
@@ -37,6 +38,19 @@ const std::map<std::string, RootFieldSpec>& mutation_fields() {
     return specs;
 }
 
+// What the request log records of a GraphQL request beyond its body: the
+// operationName as sent, and whether the document is minified the way the
+// vendor's app sends its documents (callctl(1), WIRE FORMATS). The document
+// is executed either way: servers take any whitespace.
+json wire_form(const json& body) {
+    if (!body.is_object() || !body.contains("query") || !body.at("query").is_string()) return json::object();
+    const std::string& query = body.at("query").get_ref<const std::string&>();
+    const auto minified = graphql::minify(query);
+    return json{{"graphql",
+                 {{"operationName", body.contains("operationName") ? body.at("operationName") : json(nullptr)},
+                  {"minified", minified.has_value() && *minified == query}}}};
+}
+
 }  // namespace
 
 IntercomBackend::IntercomBackend(Shared& shared) : tokens_(shared.tokens) {
@@ -49,6 +63,7 @@ void IntercomBackend::install(Router& router) {
     router.route({"POST"}, exact("/graphql"), [this](Exchange& x) {
         const auto body = x.json_body();
         if (!body) return Reply{400, json{{"errors", json::array({{{"message", "the body is not valid JSON"}}})}}};
+        x.log_fields = wire_form(*body);
         return graphql(*body, x.pushes);
     });
     router.admin({}, exact("/_sandbox/devices"), [this](const httplib::Request&, const json&) { return Reply{200, devices()}; });
