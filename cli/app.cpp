@@ -1,15 +1,14 @@
 #include "app.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "callctl/config/setting_table.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "callctl/version.hpp"
-#include "choices.hpp"
+#include "setting_options.hpp"
 
 namespace callctl::cli {
 
@@ -19,7 +18,7 @@ Context::Context(config::Environment env) : env_(std::move(env)) {}
 
 Result<const config::Settings*> Context::settings() {
     if (!settings_) {
-        auto resolved = config::resolve(flags, env_);
+        auto resolved = config::resolve(flags, env_, profile_values);
         if (!resolved) return resolved.error();
         settings_ = std::move(*resolved);
         terminal_ = output::detect_terminal(settings_->no_color, env_);
@@ -65,6 +64,12 @@ Printer& Context::out() {
     return *printer_;
 }
 
+bool Context::stderr_color() const {
+    if (settings_) return terminal_.stderr_color;
+    // Settings did not resolve (or not yet): the switches alone decide.
+    return output::detect_terminal(config::switch_on("no_color", flags, env_), env_).stderr_color;
+}
+
 void Context::warn(std::string_view text) const {
     if (settings_ && settings_->quiet) return;
     std::fprintf(stderr, "callctl: warning: %.*s\n", static_cast<int>(text.size()), text.data());
@@ -79,69 +84,9 @@ void on_run(CLI::App& command, Context& context, std::function<Status(Context&)>
     command.callback([&context, action = std::move(action)] { context.action = action; });
 }
 
-// ------------------------------------------------------------------ options
+// ------------------------------------------------------------------ run
 
 namespace {
-
-// Global options live on the root app; `fallthrough` lets them follow the
-// subcommand too (`callctl call-log ID -o json`).
-struct GlobalOptions {
-    std::string profile, config, token_url, rest_url, graphql_url, token, token_file, output, cacert;
-    double timeout = 30, connect_timeout = 10;
-    int retries = 2;
-};
-
-void add_global_options(CLI::App& app, GlobalOptions& g, config::Flags& flags) {
-    const char* group = "Global options";
-    completes_profiles(
-        app.add_option("--profile", g.profile, "Profile in the config file [env: CALLCTL_PROFILE] (default: default)"))
-        ->group(group);
-    completes_files(app.add_option("--config", g.config, "Config file [env: CALLCTL_CONFIG]"))->group(group);
-    app.add_option("--token-url", g.token_url, "Base URL of the token endpoint [env: CALLCTL_TOKEN_URL]")->group(group);
-    app.add_option("--rest-url", g.rest_url, "Base URL of the REST call API [env: CALLCTL_REST_URL]")->group(group);
-    app.add_option("--graphql-url", g.graphql_url, "Full URL of the GraphQL endpoint [env: CALLCTL_GRAPHQL_URL]")
-        ->group(group);
-    app.add_option("--token", g.token, "Bearer token (prefer --token-file or CALLCTL_TOKEN: argv is visible to others)")
-        ->group(group);
-    completes_files(app.add_option("--token-file", g.token_file, "Read the bearer token from FILE ('-' = stdin) [env: CALLCTL_TOKEN]"))
-        ->group(group);
-    restrict_to(app.add_option("-o,--output", g.output, "auto: table on a terminal, else JSON [env: CALLCTL_OUTPUT]"),
-                {"auto", "json", "ndjson", "table"})
-        ->group(group);
-    app.add_option("--timeout", g.timeout, "Per-request time limit in seconds (default 30)")->group(group);
-    app.add_option("--connect-timeout", g.connect_timeout, "Connection time limit in seconds (default 10)")->group(group);
-    app.add_option("--retries", g.retries, "Retries of a failed request (default 2)")->group(group);
-    completes_files(app.add_option("--cacert", g.cacert, "Trust this CA bundle for TLS"))->group(group);
-    app.add_flag("-k,--insecure", flags.insecure, "Skip TLS certificate verification")->group(group);
-    app.add_flag("-v,--verbose", flags.verbose, "Request/response summary on stderr, secrets redacted")->group(group);
-    app.add_flag("-q,--quiet", flags.quiet, "Nothing on stdout but the result")->group(group);
-    app.add_flag("--dry-run", flags.dry_run, "Print the equivalent curl command line(s), send nothing")->group(group);
-    app.add_flag("--no-color", flags.no_color, "No colour [env: NO_COLOR]")->group(group);
-}
-
-// Copies what was given on the command line into Flags (unset stays unset,
-// so that environment and profile can fill it).
-void collect_flags(const CLI::App& app, const GlobalOptions& g, config::Flags& flags) {
-    auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
-    if (given("--profile")) flags.profile = g.profile;
-    if (given("--config")) flags.config = g.config;
-    if (given("--token-url")) flags.token_url = g.token_url;
-    if (given("--rest-url")) flags.rest_url = g.rest_url;
-    if (given("--graphql-url")) flags.graphql_url = g.graphql_url;
-    if (given("--token")) flags.token = g.token;
-    if (given("--token-file")) flags.token_file = g.token_file;
-    if (given("--output")) flags.output = g.output;
-    if (given("--timeout")) flags.timeout = g.timeout;
-    if (given("--connect-timeout")) flags.connect_timeout = g.connect_timeout;
-    if (given("--retries")) flags.retries = g.retries;
-    if (given("--cacert")) flags.cacert = g.cacert;
-}
-
-bool stderr_color(const config::Environment& env) {
-    if (env("NO_COLOR")) return false;
-    if (env("CLICOLOR_FORCE").value_or("0") != "0") return true;
-    return ::isatty(STDERR_FILENO) == 1 && env("TERM").value_or("") != "dumb";
-}
 
 void print_error(const Error& error, bool color) {
     const char* label = color ? "\x1b[1;31merror:\x1b[0m" : "error:";
@@ -171,26 +116,22 @@ void build_app(CLI::App& app, Context& context) {
 
 }  // namespace
 
-// ------------------------------------------------------------------ run
-
 int run(int argc, char** argv) {
     util::install_interrupt_handler();
     Context context(config::process_environment());
 
     CLI::App app{"callctl: call control from the command line (tokens, E911, REST calls, intercom GraphQL, push payloads)",
                  "callctl"};
-    GlobalOptions globals;
-    add_global_options(app, globals, context.flags);
+    add_global_setting_options(app, context.flags);
     build_app(app, context);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), stderr_color(context.env()));
+        print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), context.stderr_color());
         return to_int(ExitCode::usage);
     }
-    collect_flags(app, globals, context.flags);
 
     Status status;
     try {
@@ -216,14 +157,14 @@ int run(int argc, char** argv) {
         const Error& error = status.error();
         if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
         if (util::interrupted() && error.code != ExitCode::interrupted) {
-            print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
+            print_error(make_error(ExitCode::interrupted, "interrupted"), context.stderr_color());
             return to_int(ExitCode::interrupted);
         }
-        print_error(error, stderr_color(context.env()));
+        print_error(error, context.stderr_color());
         return to_int(error.code);
     }
     if (util::interrupted()) {
-        print_error(make_error(ExitCode::interrupted, "interrupted"), stderr_color(context.env()));
+        print_error(make_error(ExitCode::interrupted, "interrupted"), context.stderr_color());
         return to_int(ExitCode::interrupted);
     }
     return to_int(context.recorded_exit_code());

@@ -29,6 +29,9 @@ public:
     explicit Context(config::Environment env);
 
     config::Flags flags;  // filled by CLI11 while parsing
+    // The profile commands that repair a profile set skip_invalid, so that a
+    // bad value in it does not stop them (config::ProfileValues).
+    config::ProfileValues profile_values = config::ProfileValues::must_be_valid;
     const config::Environment& env() const { return env_; }
 
     Result<const config::Settings*> settings();
@@ -39,6 +42,9 @@ public:
     // stdout, in the resolved format. Valid after settings() succeeded.
     Printer& out();
     const output::Terminal& terminal() const { return terminal_; }
+    // Whether `callctl: error:` may be coloured (--no-color, NO_COLOR,
+    // CLICOLOR_FORCE, TERM=dumb, a terminal), also before settings resolve.
+    bool stderr_color() const;
 
     // stderr lines. warn() is silenced by -q; verbose() shown only with -v.
     void warn(std::string_view text) const;

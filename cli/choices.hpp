@@ -1,7 +1,7 @@
 // Option metadata CLI11 does not keep, used by parsing and by `callctl
 // completion`: the allowed values of enum options, and which options name
 // files. Enum values are case-insensitive and accept the wire spelling too
-// (cli.md: `MOBILE_NUMBER` == `mobile-number`); the option's variable always
+// (callctl(1): `MOBILE_NUMBER` == `mobile-number`); the option's variable always
 // receives the lower-case, dash-separated form.
 #pragma once
 

@@ -14,6 +14,7 @@
 #include "app.hpp"
 #include "call_render.hpp"
 #include "callctl/api/rest.hpp"
+#include "callctl/config/duration.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
@@ -31,8 +32,10 @@ struct CallLogOptions {
     std::string ids_from;
     int parallel = 8;
     std::optional<std::string> wait_for;
-    double interval = 2;
+    double interval = 2;        // as given; checked into the two below
     double wait_timeout = 60;
+    milliseconds interval_ms{};
+    milliseconds wait_timeout_ms{};
 };
 
 // Where each outcome goes, by format. One id named on the command line is a
@@ -123,8 +126,6 @@ private:
     std::optional<Error> single_error_;
 };
 
-milliseconds to_ms(double seconds) { return milliseconds(static_cast<long long>(seconds * 1000.0)); }
-
 // Sleeps in short slices so that Ctrl-C stops a poll loop promptly.
 bool sleep_unless_interrupted(milliseconds duration) {
     const auto until = Clock::now() + duration;
@@ -170,7 +171,7 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
         }
         pending = std::move(still);
         const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-        step = api::next_wait_step(pending.size(), elapsed, to_ms(options.interval), to_ms(options.wait_timeout));
+        step = api::next_wait_step(pending.size(), elapsed, options.interval_ms, options.wait_timeout_ms);
         context.verbose(fmt::format("wait round {}: {} of {} call(s) not {} yet", round, pending.size(), ids.size(),
                                     api::to_string(target)));
         if (step.kind != api::WaitStep::Kind::poll_again) break;
@@ -199,7 +200,7 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
                       "raise --wait-timeout SEC, or check the call with `callctl call-log ID -o table`");
 }
 
-Status run_call_log(const CallLogOptions& options, Context& context) {
+Status run_call_log(CallLogOptions options, Context& context) {
     std::vector<std::string> ids = options.ids;
     if (!options.ids_from.empty()) {
         auto content = util::read_file(options.ids_from);
@@ -211,9 +212,14 @@ Status run_call_log(const CallLogOptions& options, Context& context) {
                           "give CALL_ID arguments or --ids-from FILE ('-' reads them from stdin, one per line)");
     }
     if (options.parallel < 1) return make_error(ExitCode::usage, "--parallel must be at least 1");
-    if (options.interval < 0 || options.wait_timeout < 0) {
-        return make_error(ExitCode::usage, "--interval and --wait-timeout must not be negative");
-    }
+    // 0 is allowed: poll without a pause, or give up after the first round.
+    const config::DurationRule rule{.zero_allowed = true};
+    auto interval = config::to_duration(options.interval, rule, "--interval");
+    if (!interval) return interval.error();
+    auto wait_timeout = config::to_duration(options.wait_timeout, rule, "--wait-timeout");
+    if (!wait_timeout) return wait_timeout.error();
+    options.interval_ms = *interval;
+    options.wait_timeout_ms = *wait_timeout;
     std::optional<api::CallStatus> target;
     if (options.wait_for) {
         auto parsed = api::parse_wait_target(*options.wait_for);

@@ -1,5 +1,5 @@
 // callctl decode-push: unwrap, detect and decode a captured push payload
-// (protocols.md §4) into the normalised object push::decode returns; offline.
+// (callctl(1), WIRE FORMATS) into the normalised object push::decode returns; offline.
 //
 // stdout carries only a complete result: a payload that fails (wrong key,
 // bad signature, --require-decrypt with a field left encrypted) prints

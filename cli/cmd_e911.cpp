@@ -27,11 +27,17 @@ const std::vector<AddressFlag>& address_flags() {
         {"--first-name", &api::E911Address::first_name, "First name"},
         {"--last-name", &api::E911Address::last_name, "Last name"},
         {"--house-number", &api::E911Address::house_number, "House number"},
+        {"--house-number-extension", &api::E911Address::house_number_extension, "After the house number: 1/2, A (optional)"},
         {"--street", &api::E911Address::street, "Street"},
+        {"--street-name-suffix", &api::E911Address::street_name_suffix, "Street type: AVE, ST (optional)"},
+        {"--street-dir", &api::E911Address::street_dir, "Direction before the street name: N (optional)"},
+        {"--street-dir-suffix", &api::E911Address::street_dir_suffix, "Direction after the street name: SW (optional)"},
         {"--unit", &api::E911Address::unit, "Unit, apartment or suite (optional)"},
         {"--city", &api::E911Address::city, "City"},
         {"--state", &api::E911Address::state, "State, two letters (CA)"},
         {"--zip", &api::E911Address::zip, "ZIP code: 12345 or 12345-6789"},
+        {"--address-additional", &api::E911Address::address_additional, "More address text: building, floor (optional)"},
+        {"--comments", &api::E911Address::comments, "Comments for the emergency services (optional)"},
     };
     return flags;
 }
@@ -51,7 +57,8 @@ Result<api::E911AddressFile> read_address_file(const std::string& path) {
     if (parsed.is_discarded()) {
         return make_error(ExitCode::bad_input, fmt::format("{}: not valid JSON", source),
                           "the address file is a JSON object with first_name, last_name, house_number, street, unit, city, "
-                          "state and zip");
+                          "state and zip (and optionally house_number_extension, street_name_suffix, street_dir, "
+                          "street_dir_suffix, address_additional, comments)");
     }
     return api::address_from_json(parsed, source);
 }
@@ -106,8 +113,8 @@ void register_e911(CLI::App& app, Context& context) {
         options->given.push_back(e911->add_option(flag.flag, options->flags.*flag.member, flag.help)->group("Address"));
     }
     completes_files(e911->add_option("--address-file", options->address_file,
-                                     "JSON object with first_name, last_name, house_number, street, unit, city, "
-                                     "state, zip ('-' = stdin); flags override its fields"));
+                                     "JSON object with the wire keys (first_name, ..., zip, the optional "
+                                     "house_number_extension, ..., comments; '-' = stdin); flags override its fields"));
     e911->add_flag("--confirmed", options->confirmed, "Send is_confirmed: true (the user confirmed the address)");
     e911->footer("Only for mobile-number and virtual-number tokens. The address is checked before sending; every "
                  "problem is named (exit 3).");

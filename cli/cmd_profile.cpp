@@ -6,6 +6,7 @@
 #include "app.hpp"
 #include "callctl/config/config_file.hpp"
 #include "callctl/config/credentials.hpp"
+#include "callctl/config/setting_table.hpp"
 #include "callctl/output/table.hpp"
 
 namespace callctl::cli {
@@ -35,6 +36,11 @@ Result<ConfigTarget> open_config(Context& context) {
     return ConfigTarget{std::move(*file), std::move(choice)};
 }
 
+// A hand edit may leave anything there; `profile list` must still list.
+std::string string_or_empty(const json& object, const char* key) {
+    return object.contains(key) && object[key].is_string() ? object[key].get<std::string>() : "";
+}
+
 std::string text_or_dash(const json& object, const char* key) {
     if (object.contains(key) && !object[key].is_null()) return object[key].is_string() ? object[key].get<std::string>() : object[key].dump();
     return "-";
@@ -43,15 +49,15 @@ std::string text_or_dash(const json& object, const char* key) {
 Status run_list(Context& context) {
     auto target = open_config(context);
     if (!target) return target.error();
-    const auto current = target->file.current_profile().value_or("default");
+    const auto current = target->file.current_profile().value_or(std::string(config::find_setting("profile")->default_value));
     json list = json::array();
     for (const auto& name : target->file.profile_names()) {
         json profile = target->file.profile(name);
         list.push_back({{"name", name},
                         {"current", name == current},
-                        {"token_url", profile.value("token_url", "")},
-                        {"rest_url", profile.value("rest_url", "")},
-                        {"graphql_url", profile.value("graphql_url", "")}});
+                        {"token_url", string_or_empty(profile, "token_url")},
+                        {"rest_url", string_or_empty(profile, "rest_url")},
+                        {"graphql_url", string_or_empty(profile, "graphql_url")}});
     }
     Printer& out = context.out();
     out.result(list, [&] {
@@ -70,6 +76,30 @@ Status run_list(Context& context) {
     return {};
 }
 
+// A profile row in `profile show -o json`: URLs with their source, numbers
+// as numbers, no value as null.
+json shown_json(const config::SettingRow& row, const config::SettingValue& value) {
+    const json text = value.text.empty() ? json() : json(value.text);
+    switch (row.type) {
+    case config::SettingType::url: return {{"value", text}, {"source", config::to_string(value.source)}};
+    case config::SettingType::seconds: return value.number;
+    case config::SettingType::count: return static_cast<int>(value.number);
+    default: return text;
+    }
+}
+
+// The same as a `profile show -o table` line's text.
+std::string shown_text(const config::SettingRow& row, const config::SettingValue& value) {
+    if (value.text.empty()) return std::string(row.unset_text.empty() ? "-" : row.unset_text);
+    std::string text(row.shown_as.empty() ? (row.type == config::SettingType::url ? "{value}  ({source})" : "{value}")
+                                          : row.shown_as);
+    for (const auto& [from, to] : {std::pair<std::string_view, std::string_view>{"{value}", value.text},
+                                   {"{source}", config::to_string(value.source)}}) {
+        if (const auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
 Status run_show(const ProfileOptions& options, Context& context) {
     if (!options.name.empty()) context.flags.profile = options.name;
     auto settings = config::resolve(context.flags, context.env());
@@ -79,50 +109,41 @@ Status run_show(const ProfileOptions& options, Context& context) {
     const auto token = store->get(settings->profile);
 
     json documents = json::array();
-    for (const auto& [operation, document] : settings->graphql_documents) documents.push_back(operation);
-    auto setting = [&](const std::string& value, config::Source source) {
-        return json{{"value", value.empty() ? json() : json(value)}, {"source", config::to_string(source)}};
-    };
-    const json shown = {
+    std::string documents_text;
+    for (const auto& [operation, document] : settings->graphql_documents) {
+        documents.push_back(operation);
+        documents_text += (documents_text.empty() ? "" : ", ") + operation;
+    }
+    json shown = {
         {"profile", settings->profile},
         {"profile_source", config::to_string(settings->profile_source)},
         {"config_file", settings->config_path.string()},
         {"credentials_file", settings->credentials_path.string()},
-        {"token_url", setting(settings->token_url, settings->url_sources.at("token_url"))},
-        {"rest_url", setting(settings->rest_url, settings->url_sources.at("rest_url"))},
-        {"graphql_url", setting(settings->graphql_url, settings->url_sources.at("graphql_url"))},
-        {"output", config::to_string(settings->output)},
-        {"timeout", static_cast<double>(settings->timeout.count()) / 1000.0},
-        {"connect_timeout", static_cast<double>(settings->connect_timeout.count()) / 1000.0},
-        {"retries", settings->retries},
-        {"cacert", settings->cacert.empty() ? json() : json(settings->cacert)},
         {"graphql_documents", documents},
         {"stored_token", token.has_value()},
     };
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"Profile", fmt::format("{}  ({})", settings->profile, config::to_string(settings->profile_source))},
+        {"Config", settings->config_path.string()},
+        {"Credentials", settings->credentials_path.string()},
+    };
+    std::string_view last_label;
+    for (const config::SettingRow* row : config::profile_rows()) {
+        const config::SettingValue& value = settings->value(row->name);
+        shown[std::string(row->name)] = shown_json(*row, value);
+        if (row->label.empty()) continue;
+        if (row->label == last_label) {
+            fields.back().second += ", " + shown_text(*row, value);  // "Timeouts: 30 s, connect 10 s"
+        } else {
+            fields.emplace_back(row->label, shown_text(*row, value));
+        }
+        last_label = row->label;
+    }
+    fields.emplace_back("GraphQL documents", documents_text.empty() ? "built-in" : documents_text);
+    fields.emplace_back("Stored token", token ? "yes (see `callctl token show`)" : "no");
+
     Printer& out = context.out();
-    out.result(shown, [&] {
-        auto url = [&](const char* key) {
-            const json& entry = shown[key];
-            return entry["value"].is_null() ? std::string("-") : fmt::format("{}  ({})", entry["value"].get<std::string>(),
-                                                                             entry["source"].get<std::string>());
-        };
-        std::string documents_text;
-        for (const auto& name : documents) documents_text += (documents_text.empty() ? "" : ", ") + name.get<std::string>();
-        return output::render_fields(
-            {{"Profile", fmt::format("{}  ({})", settings->profile, config::to_string(settings->profile_source))},
-             {"Config", settings->config_path.string()},
-             {"Credentials", settings->credentials_path.string()},
-             {"Token URL", url("token_url")},
-             {"REST URL", url("rest_url")},
-             {"GraphQL URL", url("graphql_url")},
-             {"Output", std::string(config::to_string(settings->output))},
-             {"Timeouts", fmt::format("{} s, connect {} s", shown["timeout"].get<double>(), shown["connect_timeout"].get<double>())},
-             {"Retries", std::to_string(settings->retries)},
-             {"CA bundle", settings->cacert.empty() ? "system default" : settings->cacert},
-             {"GraphQL documents", documents_text.empty() ? "built-in" : documents_text},
-             {"Stored token", token ? "yes (see `callctl token show`)" : "no"}},
-            out.width(), out.style());
-    });
+    out.result(shown, [&] { return output::render_fields(fields, out.width(), out.style()); });
     return {};
 }
 
@@ -142,6 +163,11 @@ Status run_unset(const ProfileOptions& options, Context& context) {
     auto target = open_config(context);
     if (!target) return target.error();
     if (!target->file.unset(target->choice.name, options.key)) {
+        const config::SettingRow* row = config::find_setting(options.key);
+        if ((row == nullptr || !row->in_profile) && options.key.rfind("graphql.", 0) != 0) {
+            return make_error(ExitCode::usage, fmt::format("unknown profile key '{}'", options.key),
+                              "keys: " + config::profile_keys_text());
+        }
         return make_error(ExitCode::usage, fmt::format("profile '{}' has no {}", target->choice.name, options.key));
     }
     return target->file.save();
@@ -180,8 +206,14 @@ void register_profile(CLI::App& app, Context& context) {
     CLI::App* profile = app.add_subcommand("profile", "List, show, set and switch configuration profiles");
     profile->require_subcommand(1);
     auto options = std::make_shared<ProfileOptions>();
+    // Every subcommand but `show` works on the file itself, and is how a bad
+    // value in it gets repaired: such a value must not stop them.
+    auto repairs = [&context](CLI::App* command) {
+        command->preparse_callback([&context](std::size_t) { context.profile_values = config::ProfileValues::skip_invalid; });
+    };
 
     CLI::App* list = profile->add_subcommand("list", "List the profiles in the config file");
+    repairs(list);
     on_run(*list, context, [](Context& c) { return run_list(c); });
 
     CLI::App* show = profile->add_subcommand("show", "Show the effective settings of a profile, and where each came from");
@@ -189,23 +221,25 @@ void register_profile(CLI::App& app, Context& context) {
     on_run(*show, context, [options](Context& c) { return run_show(*options, c); });
 
     CLI::App* set = profile->add_subcommand("set", "Set a key of the current profile (or --profile NAME), creating it");
-    set->add_option("key", options->key, "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, "
-                                         "cacert, graphql.<Operation>")
-        ->required();
+    set->add_option("key", options->key, config::profile_keys_text())->required();
     set->add_option("value", options->value, "The value (for graphql.<Operation>: a document, or @FILE)")->required();
+    repairs(set);
     on_run(*set, context, [options](Context& c) { return run_set(*options, c); });
 
     CLI::App* unset = profile->add_subcommand("unset", "Remove a key from the current profile (or --profile NAME)");
     unset->add_option("key", options->key, "The key to remove")->required();
+    repairs(unset);
     on_run(*unset, context, [options](Context& c) { return run_unset(*options, c); });
 
     CLI::App* use = profile->add_subcommand("use", "Make a profile the current one");
     use->add_option("name", options->name, "Profile name")->required();
     use->add_flag("--create", options->create, "Create it if it does not exist");
+    repairs(use);
     on_run(*use, context, [options](Context& c) { return run_use(*options, c); });
 
     CLI::App* remove = profile->add_subcommand("delete", "Delete a profile and its stored credentials");
     remove->add_option("name", options->name, "Profile name")->required();
+    repairs(remove);
     on_run(*remove, context, [options](Context& c) { return run_delete(*options, c); });
 }
 

@@ -271,11 +271,21 @@ Status run_show(const TokenOptions& options, Context& context) {
     return {};
 }
 
-std::string join_values(const json& array) {
-    if (!array.is_array()) return output::cell_text(array);
-    std::string joined;
-    for (const auto& item : array) joined += (joined.empty() ? "" : ", ") + output::cell_text(item);
-    return joined.empty() ? "-" : joined;
+// One row per field: nested objects by dotted name ("info.dhs_name"), arrays
+// joined, whatever the server sent (older servers send scope_names as an
+// array or an object, newer ones info.scope_map); nothing is required.
+void config_rows(const json& value, const std::string& name, std::vector<std::pair<std::string, std::string>>& rows) {
+    if (value.is_object() && !value.empty()) {
+        for (const auto& [key, member] : value.items()) config_rows(member, name.empty() ? key : name + "." + key, rows);
+        return;
+    }
+    std::string text;
+    if (value.is_array()) {
+        for (const auto& item : value) text += (text.empty() ? "" : ", ") + output::cell_text(item);
+    } else if (!value.is_object()) {
+        text = output::cell_text(value);
+    }
+    rows.emplace_back(name.empty() ? "config" : name, text.empty() ? "-" : text);
 }
 
 Status run_config(Context& context) {
@@ -284,24 +294,10 @@ Status run_config(Context& context) {
     auto config = api::app_config(**session);
     if (!config) return config.error();
     Printer& out = context.out();
-    const json& c = *config;
-    out.result(c, [&] {
-        auto field = [&](const char* key) { return c.contains(key) ? output::cell_text(c[key]) : std::string("-"); };
-        std::vector<std::pair<std::string, std::string>> fields = {
-            {"Virtual numbers", c.contains("virtual_numbers_pool") ? join_values(c["virtual_numbers_pool"]) : "-"},
-            {"E911 URL", field("app_e911id_url")},
-            {"Token URL", field("app_token_url")},
-            {"eWebRTC domain", field("ewebrtc_domain")},
-        };
-        const json* scopes = nullptr;
-        if (c.contains("info") && c["info"].is_object() && c["info"].contains("scope_map")) scopes = &c["info"]["scope_map"];
-        if (scopes != nullptr && scopes->is_object()) {
-            fields.emplace_back("Scope map", "");
-            for (const auto& [scope, value] : scopes->items()) fields.emplace_back("  " + scope, output::cell_text(value));
-        } else {
-            fields.emplace_back("Scope map", "-");
-        }
-        return output::render_fields(fields, out.width(), out.style());
+    out.result(*config, [&] {
+        std::vector<std::pair<std::string, std::string>> rows;
+        config_rows(*config, "", rows);
+        return output::render_fields(rows, out.width(), out.style());
     });
     return {};
 }
@@ -314,8 +310,10 @@ void register_token(CLI::App& app, Context& context) {
     auto options = std::make_shared<TokenOptions>();
 
     CLI::App* create = token->add_subcommand("create", "POST /tokens: a new access token for a scope");
-    restrict_to(create->add_option("--scope", options->scope, "The kind of user (the wire spelling MOBILE_NUMBER works too)"),
-                {"mobile-number", "virtual-number", "account-id"})
+    restrict_to(create->add_option("--scope", options->scope,
+                                   "The kind of user, or e911 for the app's emergency-services token (the wire "
+                                   "spelling MOBILE_NUMBER works too)"),
+                {std::begin(api::scope_names), std::end(api::scope_names)})
         ->required();
     create->add_option("--auth-code", options->auth_code,
                        "mobile-number only: the OAuth consent code ('-' reads stdin) [env: CALLCTL_AUTH_CODE]");

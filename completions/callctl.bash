@@ -23,7 +23,7 @@ __callctl_options() {
         "token revoke") echo "-h --help --local --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "token show") echo "-h --help --reveal --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "token config") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
-        "e911") echo "-h --help --first-name --last-name --house-number --street --unit --city --state --zip --address-file --confirmed --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
+        "e911") echo "-h --help --first-name --last-name --house-number --house-number-extension --street --street-name-suffix --street-dir --street-dir-suffix --unit --city --state --zip --address-additional --comments --address-file --confirmed --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "phone") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "phone clean") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
         "phone caller-info") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert -k --insecure -v --verbose -q --quiet --dry-run --no-color --version" ;;
@@ -53,7 +53,7 @@ __callctl_positional() {
 }
 __callctl_value_kind() {
     case "$1|$2" in
-        "token create""|--scope") echo "choice:mobile-number virtual-number account-id" ;;
+        "token create""|--scope") echo "choice:mobile-number virtual-number account-id e911" ;;
         "token create""|--auth-code") echo "text" ;;
         "token create""|--auth-code-file") echo "file" ;;
         "token refresh""|--refresh-token") echo "text" ;;
@@ -61,11 +61,17 @@ __callctl_value_kind() {
         "e911""|--first-name") echo "text" ;;
         "e911""|--last-name") echo "text" ;;
         "e911""|--house-number") echo "text" ;;
+        "e911""|--house-number-extension") echo "text" ;;
         "e911""|--street") echo "text" ;;
+        "e911""|--street-name-suffix") echo "text" ;;
+        "e911""|--street-dir") echo "text" ;;
+        "e911""|--street-dir-suffix") echo "text" ;;
         "e911""|--unit") echo "text" ;;
         "e911""|--city") echo "text" ;;
         "e911""|--state") echo "text" ;;
         "e911""|--zip") echo "text" ;;
+        "e911""|--address-additional") echo "text" ;;
+        "e911""|--comments") echo "text" ;;
         "e911""|--address-file") echo "file" ;;
         "create-call""|--title") echo "text" ;;
         "create-call""|--invite") echo "text" ;;

@@ -267,7 +267,12 @@ class CallLogTest(SandboxTestCase):
             proc = subprocess.Popen([CALLCTL_BIN, "call-log", call_id, "--wait-for", "ended", "--interval", "0.1",
                                      "--wait-timeout", "60"], env=clean_env(home, self.env()),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(0.5)
+            # Interrupt once it polls (its handler is installed by then), however slow it starts.
+            deadline = time.monotonic() + 20
+            while not [r for r in self.log_requests() if r["query"].get("callId") == call_id]:
+                self.assertLess(time.monotonic(), deadline, "call-log never polled")
+                self.assertIsNone(proc.poll(), "call-log ended before it was interrupted")
+                time.sleep(0.02)
             start = time.monotonic()
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=10)

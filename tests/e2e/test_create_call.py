@@ -163,12 +163,36 @@ class CreateCallTest(SandboxTestCase):
         code, out, err = run_callctl(["-o", "table", "create-call", "--title", "Report", "--invite", "tester:8"],
                                      env={"CALLCTL_REST_URL": self.sb.http, "CALLCTL_TOKEN": self.token,
                                           "COLUMNS": "100"})
-        self.assertEqual(code, 0, err)
-        self.assertIn("Title:", out)
-        self.assertIn("Report", out)
-        self.assertIn("Planned", out)
-        self.assertIn("Created", out)
+        self.assertEqual((code, err), (0, ""))
+        # The report shows the CallLog the server answered: compare it, field by field, with that call's
+        # log as the server keeps it.
+        log = self.call_log(out)
+        creator = log["creatorContact"]["userId"]
+        [event] = log["callEvents"]
+        self.assertEqual(out, (
+            f"Title:       Report\n"
+            f"Call ID:     {log['callId']}\n"
+            f"ID:          {log['id']}\n"
+            f"Status:      {log['callStatus']}\n"
+            f"Type:        MESH\n"
+            f"Reason:      STANDARD\n"
+            f"Creator:     {creator}\n"
+            f"Created:     {log['createdAt']}\n"
+            f"Planned:     -\n"
+            f"Invitees:    tester\n"
+            f"Joined now:  0\n"
+            f"\n"
+            f"TIME                      TYPE     WHO\n"
+            f"{event['timestamp']}  Created  {creator}\n"))
+        self.assertEqual(log["callStatus"], "Planned")
+        self.assertEqual(creator, "+12125550101")
 
+    def call_log(self, report: str) -> dict:
+        """The log of the call a table report names, as `call-log -o json` fetches it."""
+        [call_id] = [line.split()[-1] for line in report.splitlines() if line.startswith("Call ID:")]
+        code, out, err = self.callctl("-o", "json", "call-log", call_id)
+        self.assertEqual(code, 0, err)
+        return json.loads(out)
 
 if __name__ == "__main__":
     unittest.main()

@@ -32,7 +32,7 @@ WEBEX = ('{"id":"wh_1","name":"Firehose","targetUrl":"https://example.com/hook",
 OTHER_KEY = "11" * 32
 KALEYRA_VECTOR_MAC = "6841e55cb12f2d9d1216c47097c75fd737a22a3a00c8d8f8d3d35fb2b613ce5b"  # Kaleyra's published example
 
-# A telephony_push webhook in seed 003's shape with every field public material names.
+# A telephony_push webhook in the shape of Cisco's guide, with every field public material names.
 TELEPHONY_PUSH = ('{"name":"Alice Example","number":"+14085550100","pushId":"push_7",'
                   '"externalTrackingId":"CI_1234","version":"1.0"}')
 WEBEX_REAL = json.dumps({
@@ -292,6 +292,46 @@ class DecodePushTest(SandboxTestCase):
         self.assertEqual((code, out, err), (2, "", "callctl: error: --signature applies to Kaleyra and Webex webhooks "
                                                    "only, this is intercom\n"))
 
+    def sandbox_webhook(self, vendor, body):
+        status, headers, data = self.sb.request("POST", f"/_sandbox/push/{vendor}", body)
+        self.assertEqual(status, 200, data)
+        return {k.lower(): v for k, v in headers.items()}, data
+
+    def test_the_sandboxs_signed_webhooks(self):
+        headers, data = self.sandbox_webhook("webex", {"secret": "whsecret", "actorId": "person_2", "createdBy": "person_9",
+                                                       "name": "Carol", "number": "+15551234"})
+        path = self.write("sandbox_webex.json", data)
+        secret_file = self.write("sandbox_webex.secret", "whsecret")
+        code, out, err = self.decode(path, "--signature", headers["x-spark-signature"], "--secret-file", secret_file,
+                                     "-o", "json")
+        self.assertEqual((code, err), (0, ""))
+        decoded = json.loads(out)
+        sent = json.loads(data)
+        self.assertEqual(decoded["signature"], {"verified": True, "scheme": "webex"})
+        self.assertEqual((decoded["actor_id"], decoded["created_by"]), ("person_2", "person_9"))
+        push = json.loads(sent["data"]["fcmPayload"]["webhookTelephonyPush"])
+        self.assertEqual(decoded["telephony_push"], {"name": "Carol", "number": "+15551234", "push_id": push["pushId"],
+                                                     "external_tracking_id": push["externalTrackingId"],
+                                                     "version": "1.0"})
+        self.assertEqual(decoded["fcm_payload"]["webhookTelephonyPush"], push)
+        code, out, err = self.decode(path, "--extract", "fcm")
+        self.assertEqual((code, out, err), (0, json.dumps(sent["data"]["fcmPayload"], separators=(",", ":")) + "\n", ""))
+
+        key_file = self.write("sandbox_kaleyra.key", "company-key")
+        for request, scheme in (({}, "kaleyra-v1"), ({"t": "ms"}, "kaleyra-v1"), ({"signature": "v0"}, "kaleyra-v0")):
+            with self.subTest(request=request):
+                headers, data = self.sandbox_webhook("kaleyra", {"secret": "company-key", **request})
+                path = self.write("sandbox_kaleyra.json", data)
+                value = headers.get("bandyer-signature") or headers["room-id-hmac"]
+                code, out, err = self.decode(path, "--signature", value, "--secret-file", key_file,
+                                             "--tolerance", "300", "-o", "json")
+                self.assertEqual((code, err), (0, ""))
+                decoded = json.loads(out)
+                self.assertEqual(decoded["signature"]["scheme"], scheme)
+                self.assertEqual(decoded["room_id"], json.loads(data)["room_id"])
+                if request.get("t") == "ms":
+                    self.assertRegex(decoded["signature"]["signed_at"], r"\.\d{3}Z$")
+
     def test_kaleyra_published_vector_in_seconds_and_milliseconds(self):
         body = b'{"event":"test"}'
         path = self.write("kaleyra_test.json", body)
@@ -345,6 +385,19 @@ class DecodePushTest(SandboxTestCase):
         code, out, err = self.decode(str(KALEYRA_SEED), "--signature", signed(now), "--secret-file", secret_file,
                                      "--tolerance", "-1")
         self.assertEqual((code, out), (2, ""))
+
+    def test_hostile_nesting_is_one_error_line_not_a_crash(self):
+        deep = "[" * 100000 + "]" * 100000
+        for body in ('{"event":"on_x","data":' + deep + '}',
+                     '{"resource":"telephony_push","data":{"fcmPayload":' + deep + '}}'):
+            code, out, err = self.decode("-o", "json", input=body)
+            self.assertEqual((code, out, err), (3, "", "callctl: error: push payload nests deeper than 256 levels\n"))
+        # deep JSON text inside a value stays text
+        body = json.dumps({"resource": "telephony_push", "data": {"fcmPayload": {"webhookTelephonyPush": deep}}})
+        code, out, err = self.decode("-o", "json", input=body)
+        self.assertEqual((code, err), (0, "callctl: warning: webhookTelephonyPush nests deeper than 256 levels; "
+                                          "it is shown as sent\n"))
+        self.assertEqual(json.loads(out)["fcm_payload"]["webhookTelephonyPush"], deep)
 
     def test_kaleyra_room_id_hmac(self):
         secret_file = self.write("kaleyra.secret", "company-api-key\n")

@@ -161,7 +161,7 @@ class CompletionTest(unittest.TestCase):
         for shell, complete in self.shells().items():
             with self.subTest(shell=shell):
                 self.assertEqual(sorted(complete("callctl token create --scope ")),
-                                 ["account-id", "mobile-number", "virtual-number"])
+                                 ["account-id", "e911", "mobile-number", "virtual-number"])
 
     def test_profile_names_are_asked_at_tab_time(self):
         for shell, complete in self.shells().items():

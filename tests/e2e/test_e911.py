@@ -55,10 +55,46 @@ class E911Test(SandboxTestCase):
         self.assertEqual(entry["headers"]["content-type"], "application/json")
         self.assertEqual(entry["headers"]["user-agent"], USER_AGENT)
         self.assertNotIn("authorization", entry["headers"])  # the token travels in the body
+        # the vendor sample's key order: token, address (its fields in address order), is_confirmed
         self.assertEqual(entry["body"],
-                         '{"address":{"city":"Springfield","first_name":"Ada","house_number":"12","last_name":"Lovelace",'
-                         '"state":"IL","street":"Main St","unit":"Apt 4","zip":"62701"},"is_confirmed":false,'
-                         f'"token":"{self.token}"}}')
+                         f'{{"token":"{self.token}","address":{{"first_name":"Ada","last_name":"Lovelace",'
+                         '"house_number":"12","street":"Main St","unit":"Apt 4","city":"Springfield","state":"IL",'
+                         '"zip":"62701"},"is_confirmed":false}')
+
+    def test_every_optional_field_as_flags_in_its_place(self):
+        self.ok("e911", *flags(), "--house-number-extension", "1/2", "--street-name-suffix", "AVE", "--street-dir", "N",
+                "--street-dir-suffix", "SW", "--unit", "Apt 4", "--address-additional", "Building 4",
+                "--comments", "Gate code 1234")
+        [entry] = self.e911_requests()
+        self.assertEqual(entry["status"], 200)
+        self.assertEqual(entry["body"],
+                         f'{{"token":"{self.token}","address":{{"first_name":"Ada","last_name":"Lovelace",'
+                         '"house_number":"12","house_number_extension":"1/2","street":"Main St",'
+                         '"street_name_suffix":"AVE","street_dir":"N","street_dir_suffix":"SW","unit":"Apt 4",'
+                         '"city":"Springfield","state":"IL","zip":"62701","address_additional":"Building 4",'
+                         '"comments":"Gate code 1234"},"is_confirmed":false}')
+
+    def test_optional_fields_in_the_address_file_and_flags_over_them(self):
+        path = self.home.path / "address.json"
+        path.write_text(json.dumps({**FIELDS, "street-dir": "N", "comments": "from the file", "address_additional": "",
+                                    "is_confirmed": "true"}))
+        self.ok("e911", "--address-file", str(path), "--comments", "from a flag")
+        body = json.loads(self.e911_requests()[0]["body"])
+        self.assertEqual(body["address"]["street_dir"], "N")
+        self.assertEqual(body["address"]["comments"], "from a flag")
+        self.assertNotIn("address_additional", body["address"])  # empty: not sent
+        self.assertIs(body["is_confirmed"], True)
+
+    def test_the_three_dhs_error_shapes_give_the_same_error_line(self):
+        for shape, message in (("", "unknown token"), ("node", "unknown token"), ("restify", "unknown token"),
+                               ("php", "PHP DHS E911 Request Error: unknown token")):
+            with self.subTest(shape=shape):
+                self.sb.set_faults({"dhs_error_shape": shape})
+                code, out, err = self.callctl("e911", *flags(), token="never-issued")
+                self.assertEqual((code, out), (5, ""))
+                self.assertEqual(err.splitlines()[0], f"callctl: error: create an E911 id: HTTP 401: {message}")
+                self.assertEqual(len(err.splitlines()), 2)
+                self.assertTrue(err.splitlines()[1].startswith("callctl: hint: "))
 
     def test_confirmed_unit_default_and_zip_plus_4(self):
         self.ok("e911", *flags(zip="62701-1234"), "--confirmed")

@@ -2,6 +2,8 @@
 end-to-end tests stand on a tested backend."""
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -136,9 +138,52 @@ class TokenEndpointTest(SandboxTestCase):
         self.assertEqual(config["info"]["scope_map"]["E911"], "EMERGENCYSERVICES")
         self.assertTrue(config["virtual_numbers_pool"])
         self.assertEqual(config["ewebrtc_domain"], "sandbox.ewebrtc.example")
+        # every field of the public developer servers
+        self.assertEqual(set(config), {"api_endpoint", "authorize_uri", "info", "app_key", "oauth_callback", "app_token_url",
+                                       "app_e911id_url", "virtual_numbers_pool", "ewebrtc_domain"})
+        self.assertEqual(set(config["info"]), {"dhs_platform", "token_uri", "e911id_uri", "ewebrtc_uri", "scope_map",
+                                               "api_env", "dhs_name", "dhs_version"})
+        self.assertEqual(config["info"]["token_uri"], self.sandbox.http + "/tokens")
+
+    def test_config_of_older_servers_has_scope_names(self):
+        self.sandbox.set_faults({"dhs_config_shape": "scope_names_array"})
+        _, config = self.sandbox.json_request("GET", "/config")
+        self.assertNotIn("scope_map", config["info"])
+        self.assertEqual(config["scope_names"], ["MOBILE_NUMBER", "VIRTUAL_NUMBER", "ACCOUNT_ID", "E911"])
+        self.sandbox.set_faults({"dhs_config_shape": "scope_names_object"})
+        _, config = self.sandbox.json_request("GET", "/config")
+        self.assertEqual(config["scope_names"]["E911"], "EMERGENCYSERVICES")
+        self.sandbox.clear_faults()
+        _, config = self.sandbox.json_request("GET", "/config")
+        self.assertNotIn("scope_names", config)
+
+    def test_errors_in_the_shape_of_each_public_server(self):
+        body = {"app_scope": "MOBILE_NUMBER", "auth_code": "invalid"}
+        expected = {
+            "node": {"error": "auth_code is invalid or expired"},
+            "restify": {"code": "BadRequest", "message": "auth_code is invalid or expired"},
+        }
+        for shape, answer in expected.items():
+            with self.subTest(shape=shape):
+                self.sandbox.set_faults({"dhs_error_shape": shape})
+                self.assertEqual(self.sandbox.json_request("POST", "/tokens", body), (400, answer))
+        self.sandbox.set_faults({"dhs_error_shape": "php"})
+        status, headers, data = self.sandbox.request("POST", "/tokens", body)
+        self.assertEqual((status, data), (400, b"PHP DHS Token Request Error: auth_code is invalid or expired"))
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        status, _, data = self.sandbox.request("POST", "/e911ids", {"token": "nope"})
+        self.assertEqual((status, data), (401, b"PHP DHS E911 Request Error: unknown token"))
+        self.sandbox.set_faults({"dhs_error_shape": "restify"})
+        self.assertEqual(self.sandbox.json_request("POST", "/e911ids", {"token": "nope"}),
+                         (401, {"code": "Unauthorized", "message": "unknown token"}))
+        # successes are untouched
+        self.assertEqual(self.sandbox.json_request("POST", "/tokens", {"app_scope": "E911"})[0], 200)
+        for plan in ({"dhs_error_shape": "java"}, {"dhs_config_shape": 1}):
+            with self.subTest(plan=plan):
+                self.assertEqual(self.sandbox.json_request("POST", "/_sandbox/faults", plan)[0], 400)
 
     def test_create_for_each_scope_gives_a_signed_jwt(self):
-        for scope, code in (("MOBILE_NUMBER", "abc"), ("VIRTUAL_NUMBER", None), ("ACCOUNT_ID", None)):
+        for scope, code in (("MOBILE_NUMBER", "abc"), ("VIRTUAL_NUMBER", None), ("ACCOUNT_ID", None), ("E911", None)):
             with self.subTest(scope=scope):
                 token = self.sandbox.token(scope, code)
                 self.assertEqual(token["token_type"], "bearer")
@@ -160,7 +205,8 @@ class TokenEndpointTest(SandboxTestCase):
             ({"app_scope": "MOBILE_NUMBER", "auth_code": "invalid"}, "invalid_grant", "invalid or expired"),
             ({"app_scope": "VIRTUAL_NUMBER", "auth_code": "x"}, "invalid_request", "must not be sent"),
             ({"app_scope": "ACCOUNT_ID", "auth_code": "x"}, "invalid_request", "must not be sent"),
-            ({"app_scope": "E911"}, "invalid_request", "unknown app_scope"),
+            ({"app_scope": "E911", "auth_code": "x"}, "invalid_request", "must not be sent"),
+            ({"app_scope": "EMERGENCY"}, "invalid_request", "unknown app_scope"),
             ({}, "invalid_request", "app_scope"),
             ({"refresh_token": "nope"}, "invalid_grant", "unknown"),
         ]
@@ -218,11 +264,17 @@ class TokenEndpointTest(SandboxTestCase):
         self.assertTrue(location["addressIdentifier"])
         status, _ = self.e911(self.sandbox.access_token("VIRTUAL_NUMBER"), zip="62701-1234")
         self.assertEqual(status, 200)
+        optional = {"house_number_extension": "1/2", "street_name_suffix": "AVE", "street_dir": "N",
+                    "street_dir_suffix": "SW", "address_additional": "Building 4", "comments": "Gate 7"}
+        status, _ = self.e911(self.sandbox.access_token("E911"), **optional)
+        self.assertEqual(status, 200)
 
     def test_e911_rejections(self):
         token = self.sandbox.access_token("VIRTUAL_NUMBER")
         for changes, words in (({"zip": "6270"}, "zip must be"), ({"zip": "62701-12"}, "zip must be"),
-                               ({"state": "Illinois"}, "state must be two letters"), ({"city": ""}, "city is required")):
+                               ({"state": "Illinois"}, "state must be two letters"), ({"city": ""}, "city is required"),
+                               ({"street_dir": 7}, "street_dir must be a string"),
+                               ({"streetdir": "N"}, "unknown address field 'streetdir'")):
             with self.subTest(changes=changes):
                 status, answer = self.e911(token, **changes)
                 self.assertEqual(status, 400)
@@ -443,6 +495,53 @@ class PushTest(SandboxTestCase):
         # The pushed device now exists for GraphQL.
         status, answer = self.graphql(ANSWER, {"iotDeviceId": "dev_new"})
         self.assertEqual(answer["data"]["answerIncomingCall"]["__typename"], "AnswerIncomingCallPayload")
+
+
+class WebhookTest(SandboxTestCase):
+    def webhook(self, path, body):
+        status, headers, data = self.sandbox.request("POST", path, body)
+        self.assertEqual(status, 200, data)
+        return headers, data
+
+    def test_webex_telephony_push_signed_with_the_secret(self):
+        headers, data = self.webhook("/_sandbox/push/webex", {"secret": "whs", "actorId": "person_2",
+                                                              "createdBy": "person_9", "filter": "orgId=o"})
+        self.assertEqual(headers["X-Spark-Signature"], hmac.new(b"whs", data, hashlib.sha1).hexdigest())
+        webhook = json.loads(data)
+        self.assertEqual((webhook["resource"], webhook["event"], webhook["ownedBy"]), ("telephony_push", "updated", "org"))
+        self.assertEqual((webhook["actorId"], webhook["createdBy"], webhook["filter"]), ("person_2", "person_9", "orgId=o"))
+        self.assertEqual(webhook["data"]["personId"], "person_2")
+        push = json.loads(webhook["data"]["fcmPayload"]["webhookTelephonyPush"])  # JSON text, as Webex sends it
+        self.assertEqual(set(push), {"name", "number", "pushId", "externalTrackingId", "version"})
+        self.assertEqual(webhook["data"]["apnsPayload"], webhook["data"]["fcmPayload"])
+        self.assertTrue(base64.b64decode(webhook["id"] + "==").startswith(b"ciscospark://us/WEBHOOK/"))
+        # no secret, no signature
+        headers, _ = self.webhook("/_sandbox/push/webex", {})
+        self.assertNotIn("X-Spark-Signature", headers)
+        self.assertEqual(self.sandbox.requests(), [])  # admin routes are not logged
+
+    def test_kaleyra_bodies_and_both_signatures(self):
+        headers, data = self.webhook("/_sandbox/push/kaleyra", {"secret": "key"})
+        body = json.loads(data)
+        self.assertEqual(body["event"], "on_call_incoming")
+        self.assertEqual(body["data"]["roomAlias"], body["room_id"])
+        self.assertEqual([u["user"]["userAlias"] for u in body["data"]["users"]], ["usr_123", "usr_999"])
+        t, v0 = re.fullmatch(r"t=(\d+),v0=([0-9a-f]{64})", headers["bandyer-signature"]).groups()
+        self.assertLess(abs(int(t) - time.time()), 60)
+        self.assertEqual(v0, hmac.new(b"key", t.encode() + b"." + data, hashlib.sha256).hexdigest())
+
+        headers, data = self.webhook("/_sandbox/push/kaleyra", {"secret": "key", "t": "ms", "caller": "a", "callees": ["b", "c"]})
+        t = re.fullmatch(r"t=(\d+),v0=[0-9a-f]{64}", headers["bandyer-signature"]).group(1)
+        self.assertLess(abs(int(t) / 1000 - time.time()), 60)
+
+        headers, data = self.webhook("/_sandbox/push/kaleyra", {"secret": "key", "signature": "v0", "event": "on_missed_call"})
+        body = json.loads(data)
+        self.assertEqual(body["data"]["called_users"], [{"user_id": "usr_999", "status": "not_answered"}])
+        self.assertNotIn("bandyer-signature", headers)
+        self.assertEqual(headers["room-id-hmac"], hmac.new(b"key", body["room_id"].encode(), hashlib.sha256).hexdigest())
+        for bad in ({"event": "on_x"}, {"signature": "v2"}, {"t": "us"}, {"secrt": "k"}, {"secret": 1}):
+            with self.subTest(bad=bad):
+                self.assertEqual(self.sandbox.request("POST", "/_sandbox/push/kaleyra", bad)[0], 400)
 
 
 class FaultTest(SandboxTestCase):

@@ -67,6 +67,8 @@ class TokenTest(SandboxTestCase):
             (["--scope", "virtual-number"], '{"app_scope":"VIRTUAL_NUMBER"}'),
             (["--scope", "ACCOUNT_ID"], '{"app_scope":"ACCOUNT_ID"}'),
             (["--scope", "Mobile_Number", "--auth-code", "c0de"], '{"app_scope":"MOBILE_NUMBER","auth_code":"c0de"}'),
+            (["--scope", "e911"], '{"app_scope":"E911"}'),
+            (["--scope", "E911"], '{"app_scope":"E911"}'),
         ]
         for args, body in cases:
             with self.subTest(args=args):
@@ -78,6 +80,15 @@ class TokenTest(SandboxTestCase):
                 [entry] = self.logged()
                 self.assert_json_request(entry, "POST", "/tokens", body)
                 self.assertEqual(entry["status"], 200)
+
+    def test_e911_token_is_saved_with_its_scope_and_shown(self):
+        out, _ = self.ok("-o", "json", "token", "create", "--scope", "e911", "--save")
+        self.assertEqual(self.stored()["scope"], "E911")
+        claims = json.loads(self.ok("-o", "json", "token", "show")[0])["jwt"]["claims"]
+        self.assertEqual(claims["scope"], "E911")
+        # an E911 token may register an E911 id (EMERGENCYSERVICES is what it is for)
+        self.ok("-q", "e911", *ADDRESS)
+        self.assertEqual(json.loads(self.logged("/e911ids")[0]["body"])["token"], self.stored()["access_token"])
 
     def test_auth_code_from_stdin_file_and_environment(self):
         code_file = self.home.path / "code.txt"
@@ -103,9 +114,12 @@ class TokenTest(SandboxTestCase):
 
     def test_code_for_other_scopes_and_unknown_scope_are_usage_errors(self):
         self.assertEqual(self.callctl("token", "create", "--scope", "virtual-number", "--auth-code", "x")[0], 2)
-        code, _, err = self.callctl("token", "create", "--scope", "e911")
+        code, _, err = self.callctl("token", "create", "--scope", "e911", "--auth-code", "x")
         self.assertEqual(code, 2)
-        self.assertIn("--scope: 'e911' is not one of mobile-number|virtual-number|account-id", err)
+        self.assertIn("--auth-code is only for mobile-number tokens, not e911", err)
+        code, _, err = self.callctl("token", "create", "--scope", "emergency")
+        self.assertEqual(code, 2)
+        self.assertIn("--scope: 'emergency' is not one of mobile-number|virtual-number|account-id|e911", err)
         self.assertEqual(self.logged(), [])
 
     def test_the_servers_400_message_reaches_the_user(self):
@@ -342,9 +356,65 @@ class TokenTest(SandboxTestCase):
         [entry] = [r for r in self.logged() if r["path"] == "/config" and r["headers"].get("user-agent") == USER_AGENT]
         self.assertEqual(entry["method"], "GET")
         out, _ = self.ok("-o", "table", "token", "config")
-        for part in ["Virtual numbers", config["virtual_numbers_pool"][0], config["app_e911id_url"],
-                     config["app_token_url"], config["ewebrtc_domain"], "MOBILE_NUMBER", "WEBRTCMOBILE"]:
+        for part in ["virtual_numbers_pool", config["virtual_numbers_pool"][0], config["app_e911id_url"],
+                     config["app_token_url"], config["ewebrtc_domain"], "info.scope_map.MOBILE_NUMBER", "WEBRTCMOBILE"]:
             self.assertIn(part, out)
+
+    def config_table(self):
+        out, _ = self.ok("-o", "table", "token", "config", env={"COLUMNS": "200"})
+        lines = out.splitlines()
+        # one aligned row per field
+        starts = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines}
+        self.assertEqual(len(starts), 1, out)
+        return [(line.split(":", 1)[0], line.split(":", 1)[1].strip()) for line in lines]
+
+    def test_config_table_shows_every_field_by_dotted_name(self):
+        base = self.sb.http
+        common_head = [
+            ("api_endpoint", "https://api.sandbox.example"),
+            ("app_e911id_url", base + "/e911ids"),
+            ("app_key", "sandbox-app-key"),
+            ("app_token_url", base + "/tokens"),
+            ("authorize_uri", "https://api.sandbox.example/oauth/v4/authorize"),
+            ("ewebrtc_domain", "sandbox.ewebrtc.example"),
+            ("info.api_env", "sandbox"),
+            ("info.dhs_name", "callctl-sandbox DHS"),
+            ("info.dhs_platform", "callctl-sandbox"),
+            ("info.dhs_version", "1.0.0"),
+            ("info.e911id_uri", base + "/e911ids"),
+            ("info.ewebrtc_uri", "https://api.sandbox.example/RTC/v1"),
+        ]
+        scopes = [("ACCOUNT_ID", "WEBRTC"), ("E911", "EMERGENCYSERVICES"), ("MOBILE_NUMBER", "WEBRTCMOBILE"),
+                  ("VIRTUAL_NUMBER", "WEBRTC")]
+        pool = ("virtual_numbers_pool", "+12125550100, +12125550101, +12125550102")
+        self.assertEqual(self.config_table(), common_head + [("info.scope_map." + k, v) for k, v in scopes] + [
+            ("info.token_uri", base + "/tokens"), ("oauth_callback", base + "/oauth/callback"), pool])
+        # older servers: scope_names, an array or an object, in place of info.scope_map
+        self.sb.set_faults({"dhs_config_shape": "scope_names_array"})
+        self.assertEqual(self.config_table(), common_head + [
+            ("info.token_uri", base + "/tokens"), ("oauth_callback", base + "/oauth/callback"),
+            ("scope_names", "MOBILE_NUMBER, VIRTUAL_NUMBER, ACCOUNT_ID, E911"), pool])
+        self.sb.set_faults({"dhs_config_shape": "scope_names_object"})
+        self.assertEqual(self.config_table(), common_head + [
+            ("info.token_uri", base + "/tokens"), ("oauth_callback", base + "/oauth/callback")] +
+            [("scope_names." + k, v) for k, v in scopes] + [pool])
+        out, _ = self.ok("-o", "json", "token", "config")
+        self.assertEqual(json.loads(out)["scope_names"]["E911"], "EMERGENCYSERVICES")
+
+    def test_the_three_dhs_error_shapes_give_the_same_error_line(self):
+        said = "auth_code is invalid or expired"
+        for shape, message in (("", said), ("node", said), ("restify", said),
+                               ("php", "PHP DHS Token Request Error: " + said)):
+            with self.subTest(shape=shape):
+                self.sb.set_faults({"dhs_error_shape": shape})
+                code, out, err = self.callctl("token", "create", "--scope", "mobile-number", "--auth-code", "invalid")
+                self.assertEqual((code, out, err), (6, "", f"callctl: error: create a mobile-number token: HTTP 400: "
+                                                           f"{message}\n"))
+                code, out, err = self.callctl("token", "revoke", "--token", "never-issued")
+                self.assertEqual((code, out), (6, ""))
+                revoke = "unknown or already revoked token"
+                self.assertEqual(err.splitlines()[0], "callctl: error: revoke the token: HTTP 400: " +
+                                 ("PHP DHS Token Request Error: " + revoke if shape == "php" else revoke))
 
     def test_https_with_cacert(self):
         out, _ = self.ok("-o", "json", "--cacert", self.sb.cacert, "token", "create", "--scope", "virtual-number",

@@ -121,9 +121,18 @@ Result<FaultPlan> FaultPlan::from_json(const nlohmann::json& json) {
                 if (!failure) return failure.error();
                 plan.status_for[path] = *failure;
             }
+        } else if (key == "dhs_error_shape" || key == "dhs_config_shape") {
+            const bool error_shape = key == "dhs_error_shape";
+            const std::set<std::string> known = error_shape ? std::set<std::string>{"", "node", "restify", "php"}
+                                                            : std::set<std::string>{"", "scope_names_array", "scope_names_object"};
+            if (!value.is_string() || known.count(value.get<std::string>()) == 0) {
+                return bad(error_shape ? "dhs_error_shape must be \"node\", \"restify\", \"php\" or \"\""
+                                       : "dhs_config_shape must be \"scope_names_array\", \"scope_names_object\" or \"\"");
+            }
+            (error_shape ? plan.shapes.dhs_error : plan.shapes.dhs_config) = value.get<std::string>();
         } else {
             return bad(fmt::format("unknown fault '{}' (known: latency_ms, fail_nth, fail_next, drop_nth, drop_next, "
-                                   "truncate_body_nth, truncate_next, status_for)",
+                                   "truncate_body_nth, truncate_next, status_for, dhs_error_shape, dhs_config_shape)",
                                    key));
         }
     }
@@ -147,6 +156,8 @@ nlohmann::json FaultPlan::to_json() const {
     j["truncate_next"] = truncate_next;
     auto& paths = j["status_for"] = nlohmann::json::object();
     for (const auto& [path, f] : status_for) paths[path] = failure_json(f);
+    j["dhs_error_shape"] = shapes.dhs_error;
+    j["dhs_config_shape"] = shapes.dhs_config;
     return j;
 }
 
@@ -174,6 +185,7 @@ FaultAction Faults::next(const std::string& path) {
     const std::lock_guard lock(mutex_);
     const long long n = ++seen_;
     FaultAction action;
+    action.shapes = plan_.shapes;
     // Dropping beats failing beats truncating: the rarest, harshest fault wins
     // when a test sets several for the same request.
     if (plan_.drop_nth.count(n) != 0) {
@@ -184,10 +196,10 @@ FaultAction Faults::next(const std::string& path) {
         action.kind = FaultAction::Kind::drop;
         action.rule = "drop_next";
     } else if (const auto it = plan_.fail_nth.find(n); it != plan_.fail_nth.end()) {
-        action = {FaultAction::Kind::status, it->second.status, it->second.retry_after, "fail_nth"};
+        action = {FaultAction::Kind::status, it->second.status, it->second.retry_after, "fail_nth", plan_.shapes};
     } else if (plan_.fail_next_count > 0) {
         --plan_.fail_next_count;
-        action = {FaultAction::Kind::status, plan_.fail_next.status, plan_.fail_next.retry_after, "fail_next"};
+        action = {FaultAction::Kind::status, plan_.fail_next.status, plan_.fail_next.retry_after, "fail_next", plan_.shapes};
     } else if (plan_.truncate_nth.count(n) != 0) {
         action.kind = FaultAction::Kind::truncate;
         action.rule = "truncate_body_nth";
@@ -196,7 +208,7 @@ FaultAction Faults::next(const std::string& path) {
         action.kind = FaultAction::Kind::truncate;
         action.rule = "truncate_next";
     } else if (const auto p = plan_.status_for.find(path); p != plan_.status_for.end()) {
-        action = {FaultAction::Kind::status, p->second.status, p->second.retry_after, "status_for"};
+        action = {FaultAction::Kind::status, p->second.status, p->second.retry_after, "status_for", plan_.shapes};
     }
     return action;
 }

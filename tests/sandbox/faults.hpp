@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "callctl/error.hpp"
+#include "reply.hpp"
 
 namespace callctl::sandbox {
 
@@ -25,6 +26,7 @@ struct FaultAction {
     int status = 0;           // Kind::status
     std::string retry_after;  // Kind::status: Retry-After value, empty for none
     std::string rule;         // which rule fired, for the request log ("fail_nth", ...)
+    AnswerShapes shapes;      // the plan's answer shapes, for every request
 };
 
 struct FaultPlan {
@@ -41,6 +43,7 @@ struct FaultPlan {
     std::set<long long> truncate_nth;
     long long truncate_next = 0;
     std::map<std::string, Failure> status_for;  // path -> failure, every time
+    AnswerShapes shapes;                         // not failures: the form of every answer
 
     // Unknown keys and bad values are bad_input: a typo must not silently
     // leave a test running without its fault.

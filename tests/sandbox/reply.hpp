@@ -28,6 +28,14 @@ inline Reply error_reply(int status, std::string_view error, std::string message
     return Reply{status, nlohmann::json{{"error", error}, {"message", std::move(message)}}};
 }
 
+// How the token backend words its answers, chosen by the fault plan
+// ("dhs_error_shape", "dhs_config_shape"; README.md): the shapes of the public
+// developer servers, so clients can be tried against each.
+struct AnswerShapes {
+    std::string dhs_error;   // "" (OAuth style) | "node" | "restify" | "php"
+    std::string dhs_config;  // "" (info.scope_map) | "scope_names_array" | "scope_names_object"
+};
+
 // A push the backend "sent" to phones: the request log records it right
 // after the request that caused it (method PUSH, path /_push/<type>).
 struct SentPush {

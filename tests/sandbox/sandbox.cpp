@@ -217,7 +217,7 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     case FaultAction::Kind::truncate: break;
     }
 
-    Exchange exchange{req, base_url, {}, {}, json::object()};
+    Exchange exchange{req, base_url, {}, {}, fault.shapes, json::object()};
     const Reply reply = router_.dispatch(exchange);
     for (auto& [key, value] : exchange.log_fields.items()) entry[key] = std::move(value);
     entry["status"] = reply.status;

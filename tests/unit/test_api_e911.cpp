@@ -9,7 +9,15 @@ using nlohmann::json;
 namespace {
 
 E911Address good_address() {
-    return E911Address{"Ada", "Lovelace", "12", "Main St", "", "Springfield", "IL", "62701"};
+    E911Address address;
+    address.first_name = "Ada";
+    address.last_name = "Lovelace";
+    address.house_number = "12";
+    address.street = "Main St";
+    address.city = "Springfield";
+    address.state = "IL";
+    address.zip = "62701";
+    return address;
 }
 
 std::string problems_of(const E911Address& address) {
@@ -85,6 +93,46 @@ TEST_CASE("to_json: every wire key, trimmed, state upper-cased, unit empty") {
     address.city = " Springfield ";
     CHECK(to_json(address) == json{{"first_name", "Ada"}, {"last_name", "Lovelace"}, {"house_number", "12"}, {"street", "Main St"},
                                    {"unit", ""}, {"city", "Springfield"}, {"state", "IL"}, {"zip", "62701"}});
+}
+
+TEST_CASE("to_json: the optional parts only when given") {
+    auto address = good_address();
+    address.house_number_extension = "1/2";
+    address.street_name_suffix = " AVE ";
+    address.street_dir = "N";
+    address.street_dir_suffix = "SW";
+    address.address_additional = "Building 4";
+    address.comments = "Gate code 1234";
+    CHECK(to_json(address) == json{{"first_name", "Ada"}, {"last_name", "Lovelace"}, {"house_number", "12"},
+                                   {"house_number_extension", "1/2"}, {"street", "Main St"}, {"street_name_suffix", "AVE"},
+                                   {"street_dir", "N"}, {"street_dir_suffix", "SW"}, {"unit", ""}, {"city", "Springfield"},
+                                   {"state", "IL"}, {"zip", "62701"}, {"address_additional", "Building 4"},
+                                   {"comments", "Gate code 1234"}});
+    address.comments = "   ";
+    CHECK_FALSE(to_json(address).contains("comments"));
+    CHECK(validate(address).has_value());  // all optional
+}
+
+TEST_CASE("e911_request: the seed's key order, optional parts in their places") {
+    auto address = good_address();
+    address.street_dir = "N";
+    address.comments = "c";
+    auto request = e911_request("http://sandbox:1", "tok", address, false);
+    CHECK(request.body ==
+          R"({"token":"tok","address":{"first_name":"Ada","last_name":"Lovelace","house_number":"12","street":"Main St",)"
+          R"("street_dir":"N","unit":"","city":"Springfield","state":"IL","zip":"62701","comments":"c"},"is_confirmed":false})");
+}
+
+TEST_CASE("address_from_json: the optional keys, dashed too") {
+    auto file = address_from_json(json::parse(R"({"first_name":"Ada","house-number-extension":"A","street_name_suffix":"ST",
+        "street-dir":"N","street_dir_suffix":"E","address_additional":"Floor 2","comments":"ring twice"})"), "addr.json");
+    REQUIRE(file.has_value());
+    CHECK(file->address.house_number_extension == "A");
+    CHECK(file->address.street_name_suffix == "ST");
+    CHECK(file->address.street_dir == "N");
+    CHECK(file->address.street_dir_suffix == "E");
+    CHECK(file->address.address_additional == "Floor 2");
+    CHECK(file->address.comments == "ring twice");
 }
 
 TEST_CASE("address_from_json: wire keys, dashed keys, numbers and is_confirmed") {

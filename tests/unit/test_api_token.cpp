@@ -18,12 +18,19 @@ TEST_CASE("parse_scope: dashed, wire and mixed spellings") {
     }
     CHECK(parse_scope("VIRTUAL-NUMBER").value() == Scope::virtual_number);
     CHECK(parse_scope("account_id").value() == Scope::account_id);
-    auto bad = parse_scope("e911");
+    for (const char* text : {"e911", "E911", " e911"}) {
+        CAPTURE(text);
+        CHECK(parse_scope(text).value() == Scope::e911);
+    }
+    auto bad = parse_scope("emergency");
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().code == ExitCode::usage);
-    CHECK(bad.error().hint.find("mobile-number, virtual-number or account-id") != std::string::npos);
+    CHECK(bad.error().hint.find("mobile-number, virtual-number, account-id or e911") != std::string::npos);
     CHECK(to_wire(Scope::account_id) == "ACCOUNT_ID");
+    CHECK(to_wire(Scope::e911) == "E911");
     CHECK(to_display(Scope::virtual_number) == "virtual-number");
+    CHECK(to_display(Scope::e911) == "e911");
+    for (const auto name : scope_names) CHECK(to_display(parse_scope(name).value()) == name);
 }
 
 TEST_CASE("create_token_request: bodies per scope") {
@@ -45,6 +52,13 @@ TEST_CASE("create_token_request: bodies per scope") {
     auto account = create_token_request("http://t", {Scope::account_id, std::string()});
     REQUIRE(account.has_value());
     CHECK(json::parse(account->body) == json{{"app_scope", "ACCOUNT_ID"}});
+
+    // e911: client credentials only, like virtual-number and account-id
+    auto e911 = create_token_request("http://t", {Scope::e911, std::nullopt});
+    REQUIRE(e911.has_value());
+    CHECK(e911->body == R"({"app_scope":"E911"})");
+    CHECK(e911->secrets.empty());
+    CHECK(create_token_request("http://t", {Scope::e911, "code"}).error().code == ExitCode::usage);
 }
 
 TEST_CASE("create_token_request: code missing for mobile-number, or given for the others") {
@@ -190,4 +204,22 @@ TEST_CASE("the credential store keeps scope and expiry per profile") {
     CHECK(back->scope == "ACCOUNT_ID");
     CHECK(back->expires_at == 42);
     CHECK_FALSE(loaded->get("default").has_value());
+}
+
+TEST_CASE("the DHS servers' three error shapes reach the one error line") {
+    // Node's sample server, restify's, and the PHP one (plain text).
+    const std::vector<std::pair<std::string, std::string>> shapes = {
+        {R"({"error":"Missing App Scope"})", "Missing App Scope"},
+        {R"({"code":"BadRequestError","message":"app_scope is required"})", "app_scope is required"},
+        {"PHP DHS Token Request Error: Missing App Scope.", "PHP DHS Token Request Error: Missing App Scope."},
+    };
+    for (const auto& [body, said] : shapes) {
+        CAPTURE(body);
+        http::Response response;
+        response.status = 400;
+        response.body = body;
+        const Error error = status_error(response, "create an e911 token");
+        CHECK(error.code == ExitCode::http_client);
+        CHECK(error.message == "create an e911 token: HTTP 400: " + said);
+    }
 }

@@ -64,3 +64,27 @@ TEST_CASE("stream_error") {
     CHECK(push::stream_error(make_error(ExitCode::push_crypto, "signature does not match"), 7).dump() ==
           R"({"error":"signature does not match","exit_code":9,"line":7})");
 }
+
+TEST_CASE("decode: JSON nested 100,000 deep is refused, never walked") {
+    const std::size_t deep = 100'000;
+    const std::string nest = std::string(deep, '[') + std::string(deep, ']');
+    for (const std::string& body :
+         {R"({"type":"Call.StopIncoming","iotDeviceId":"d","x":)" + nest + "}",
+          R"({"event":"on_x","data":)" + nest + "}", R"({"resource":"telephony_push","data":{"fcmPayload":)" + nest + "}}"}) {
+        auto decoded = push::decode(body, {});
+        REQUIRE_FALSE(decoded.has_value());
+        CHECK(decoded.error().code == ExitCode::bad_input);
+        CHECK(decoded.error().message == "push payload nests deeper than 256 levels");
+    }
+    // deep JSON *text* inside a payload stays the string it was
+    const Json webex = {{"resource", "telephony_push"}, {"data", {{"fcmPayload", {{"webhookTelephonyPush", nest}}}}}};
+    auto decoded = push::decode(webex.dump(), {});
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->normalized["fcm_payload"]["webhookTelephonyPush"].is_string());
+    const Json kaleyra = {{"message", "{\"event\":\"on_x\",\"data\":" + nest + "}"}};
+    CHECK(push::decode(kaleyra.dump(), {}).error().code == ExitCode::bad_input);  // stays a string: no vendor
+
+    // strings do not count, and 256 levels are fine
+    const std::string fine = std::string(255, '[') + std::string(255, ']');
+    CHECK(push::decode(R"({"event":"on_x","s":"[[[[[[[[","data":)" + fine + "}", {}).has_value());
+}

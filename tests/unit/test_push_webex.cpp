@@ -72,7 +72,7 @@ TEST_CASE("webex: --extract gives the payload exactly") {
 
 namespace {
 
-// The shape of seed 003's firehose webhook with every field public material
+// The shape of the firehose webhook in Cisco's Webex Calling guide, with every field public material
 // names: filter, data.{id,callId,personId,personEmail,state,created}, and the
 // webhookTelephonyPush JSON text the Android SDK reads inside fcmPayload.
 const std::string telephony_push_text =

@@ -15,24 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Field {
-    const char* name;
-    std::string E911Address::*member;
-    bool required;
-};
-
-// The wire order of protocols.md §1; `unit` is the one optional field.
-constexpr std::array<Field, 8> fields{{
-    {"first_name", &E911Address::first_name, true},
-    {"last_name", &E911Address::last_name, true},
-    {"house_number", &E911Address::house_number, true},
-    {"street", &E911Address::street, true},
-    {"unit", &E911Address::unit, false},
-    {"city", &E911Address::city, true},
-    {"state", &E911Address::state, true},
-    {"zip", &E911Address::zip, true},
-}};
-
 bool all_digits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -46,19 +28,54 @@ bool valid_zip(std::string_view zip) {
     return zip.size() == 10 && zip[5] == '-' && all_digits(zip.substr(0, 5)) && all_digits(zip.substr(6));
 }
 
+// The fields the vendor's samples always send; the rest are sent when given.
+bool always_sent(const E911Field& field) { return field.required || std::string_view(field.name) == "unit"; }
+
 }  // namespace
 
-json to_json(const E911Address& address) {
-    // Every field is sent, `unit` as "" when not given (as the seed's samples do).
-    json object = json::object();
-    for (const Field& field : fields) object[field.name] = std::string(util::trim(address.*field.member));
+const std::vector<E911Field>& e911_fields() {
+    // The vendor sample's eight in its order, the public servers' optional ones where
+    // they belong in an address (house number extension after the number, the
+    // street's parts after the street), additional text and comments last.
+    static const std::vector<E911Field> fields = {
+        {"first_name", &E911Address::first_name, true},
+        {"last_name", &E911Address::last_name, true},
+        {"house_number", &E911Address::house_number, true},
+        {"house_number_extension", &E911Address::house_number_extension, false},
+        {"street", &E911Address::street, true},
+        {"street_name_suffix", &E911Address::street_name_suffix, false},
+        {"street_dir", &E911Address::street_dir, false},
+        {"street_dir_suffix", &E911Address::street_dir_suffix, false},
+        {"unit", &E911Address::unit, false},
+        {"city", &E911Address::city, true},
+        {"state", &E911Address::state, true},
+        {"zip", &E911Address::zip, true},
+        {"address_additional", &E911Address::address_additional, false},
+        {"comments", &E911Address::comments, false},
+    };
+    return fields;
+}
+
+namespace {
+
+// The address in e911_fields() order: the order the body is sent in.
+nlohmann::ordered_json ordered_address(const E911Address& address) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (const E911Field& field : e911_fields()) {
+        const std::string value(util::trim(address.*field.member));
+        if (always_sent(field) || !value.empty()) object[field.name] = value;
+    }
     object["state"] = util::to_upper(util::trim(address.state));
     return object;
 }
 
+}  // namespace
+
+json to_json(const E911Address& address) { return json(ordered_address(address)); }
+
 Status validate(const E911Address& address) {
     std::vector<std::string> problems;
-    for (const Field& field : fields) {
+    for (const E911Field& field : e911_fields()) {
         if (field.required && util::trim(address.*field.member).empty()) problems.push_back(fmt::format("{} is required", field.name));
     }
     const std::string_view state = util::trim(address.state);
@@ -74,7 +91,7 @@ Status validate(const E911Address& address) {
     for (std::size_t i = 0; i < problems.size(); ++i) message += (i == 0 ? "" : "; ") + problems[i];
     return make_error(ExitCode::bad_input, std::move(message),
                       "give every field (--first-name, --last-name, --house-number, --street, --city, --state, --zip; "
-                      "--unit is optional) or an --address-file with the same keys");
+                      "--unit and the other address parts are optional) or an --address-file with the same keys");
 }
 
 Result<E911AddressFile> address_from_json(const json& object, std::string_view source) {
@@ -93,7 +110,8 @@ Result<E911AddressFile> address_from_json(const json& object, std::string_view s
             else problems.push_back(fmt::format("{} must be true or false", raw_key));
             continue;
         }
-        const auto field = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.name; });
+        const auto& fields = e911_fields();
+        const auto field = std::find_if(fields.begin(), fields.end(), [&](const E911Field& f) { return key == f.name; });
         if (field == fields.end()) {
             problems.push_back(fmt::format("unknown key '{}'", raw_key));
         } else if (value.is_string()) {
@@ -108,13 +126,21 @@ Result<E911AddressFile> address_from_json(const json& object, std::string_view s
     std::string message = fmt::format("{}: ", source);
     for (std::size_t i = 0; i < problems.size(); ++i) message += (i == 0 ? "" : "; ") + problems[i];
     return make_error(ExitCode::bad_input, std::move(message),
-                      "keys: first_name, last_name, house_number, street, unit, city, state, zip, is_confirmed");
+                      "keys: first_name, last_name, house_number, house_number_extension, street, street_name_suffix, "
+                      "street_dir, street_dir_suffix, unit, city, state, zip, address_additional, comments, is_confirmed");
 }
 
 http::Request e911_request(std::string_view base_url, const std::string& access_token, const E911Address& address,
                            bool confirmed) {
-    const json body = {{"token", access_token}, {"address", to_json(address)}, {"is_confirmed", confirmed}};
-    http::Request request = json_request(http::Method::post, http::join_url(base_url, "/e911ids"), body, http::Replay::unsafe);
+    // The vendor sample's key order (token, address, is_confirmed): servers do not care,
+    // but a body compared with the vendor's sample should read the same.
+    nlohmann::ordered_json body = nlohmann::ordered_json::object();
+    body["token"] = access_token;
+    body["address"] = ordered_address(address);
+    body["is_confirmed"] = confirmed;
+    http::Request request =
+        json_request(http::Method::post, http::join_url(base_url, "/e911ids"), json::object(), http::Replay::unsafe);
+    request.body = body.dump();
     request.secrets.push_back({access_token, std::string(access_token_env)});
     return request;
 }

@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view scope_values = "mobile-number, virtual-number or account-id";
+constexpr std::string_view scope_values = "mobile-number, virtual-number, account-id or e911";
 
 Result<json> send_for_json(Session& session, const http::Request& request, std::string_view what) {
     auto response = session.send(request, what);
@@ -31,6 +31,7 @@ Result<Scope> parse_scope(std::string_view text) {
     if (normal == "mobile-number") return Scope::mobile_number;
     if (normal == "virtual-number") return Scope::virtual_number;
     if (normal == "account-id") return Scope::account_id;
+    if (normal == "e911") return Scope::e911;
     return make_error(ExitCode::usage, fmt::format("unknown scope '{}'", text), fmt::format("use {}", scope_values));
 }
 
@@ -39,6 +40,7 @@ std::string_view to_wire(Scope scope) {
     case Scope::mobile_number: return "MOBILE_NUMBER";
     case Scope::virtual_number: return "VIRTUAL_NUMBER";
     case Scope::account_id: return "ACCOUNT_ID";
+    case Scope::e911: return "E911";
     }
     return "VIRTUAL_NUMBER";
 }
@@ -48,6 +50,7 @@ std::string_view to_display(Scope scope) {
     case Scope::mobile_number: return "mobile-number";
     case Scope::virtual_number: return "virtual-number";
     case Scope::account_id: return "account-id";
+    case Scope::e911: return "e911";
     }
     return "virtual-number";
 }
@@ -62,7 +65,7 @@ Result<http::Request> create_token_request(std::string_view base_url, const Crea
     }
     if (!needs_auth_code(request.scope) && has_code) {
         return make_error(ExitCode::usage, fmt::format("--auth-code is only for mobile-number tokens, not {}", to_display(request.scope)),
-                          "leave it out: virtual-number and account-id tokens are created without a consent code");
+                          "leave it out: virtual-number, account-id and e911 tokens are created without a consent code");
     }
     if (has_code) body["auth_code"] = *request.auth_code;
     http::Request built = json_request(http::Method::post, http::join_url(base_url, "/tokens"), body, http::Replay::unsafe);
@@ -98,7 +101,9 @@ Result<json> create_token(Session& session, const CreateTokenRequest& request) {
     if (!base) return base.error();
     auto built = create_token_request(*base, request);
     if (!built) return built.error();
-    return send_for_json(session, *built, fmt::format("create a {} token", to_display(request.scope)));
+    // "create an e911 token", "create a mobile-number token"
+    const std::string_view scope = to_display(request.scope);
+    return send_for_json(session, *built, fmt::format("create {} {} token", scope == "e911" ? "an" : "a", scope));
 }
 
 Result<json> refresh_token(Session& session, const std::string& refresh_token) {

@@ -1,31 +1,16 @@
 #include "callctl/config/config_file.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "callctl/config/setting_table.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::config {
 
 using nlohmann::json;
-
-const std::vector<ProfileKey>& profile_keys() {
-    static const std::vector<ProfileKey> keys = {
-        {"token_url", "url", "base URL of the token endpoint"},
-        {"rest_url", "url", "base URL of the REST call API"},
-        {"graphql_url", "url", "full URL of the GraphQL endpoint"},
-        {"output", "output", "auto, json, ndjson or table"},
-        {"timeout", "seconds", "per-request time limit"},
-        {"connect_timeout", "seconds", "connection time limit"},
-        {"retries", "count", "retries of a failed request"},
-        {"cacert", "path", "CA bundle to trust for TLS"},
-        {"graphql.<Operation>", "document", "replacement GraphQL document (text, or @FILE to read one)"},
-    };
-    return keys;
-}
 
 std::string describe_json_error(const std::filesystem::path& path, std::string_view text, std::size_t byte_offset,
                                 std::string_view message) {
@@ -51,10 +36,6 @@ namespace {
 std::string short_parse_message(const std::string& what) {
     const auto pos = what.find("syntax error");
     return pos == std::string::npos ? what : what.substr(pos);
-}
-
-bool is_http_url(std::string_view value) {
-    return util::starts_with(value, "http://") || util::starts_with(value, "https://");
 }
 
 }  // namespace
@@ -157,41 +138,13 @@ Status ConfigFile::set(std::string_view profile, std::string_view key, std::stri
         return {};
     }
 
-    const std::string key_text(key);
-    if (key == "token_url" || key == "rest_url" || key == "graphql_url") {
-        if (!is_http_url(value)) {
-            return make_error(ExitCode::usage, fmt::format("{} must be an http:// or https:// URL, got '{}'", key, value));
-        }
-        target[key_text] = std::string(value);
-    } else if (key == "output") {
-        const std::string format = util::to_lower(value);
-        if (format != "auto" && format != "json" && format != "ndjson" && format != "table") {
-            return make_error(ExitCode::usage, fmt::format("output must be auto, json, ndjson or table, got '{}'", value));
-        }
-        target[key_text] = format;
-    } else if (key == "timeout" || key == "connect_timeout") {
-        char* end = nullptr;
-        const std::string text(value);
-        const double seconds = std::strtod(text.c_str(), &end);
-        if (text.empty() || *end != '\0' || !(seconds > 0)) {
-            return make_error(ExitCode::usage, fmt::format("{} must be a positive number of seconds, got '{}'", key, value));
-        }
-        target[key_text] = seconds;
-    } else if (key == "retries") {
-        char* end = nullptr;
-        const std::string text(value);
-        const long count = std::strtol(text.c_str(), &end, 10);
-        if (text.empty() || *end != '\0' || count < 0 || count > 10) {
-            return make_error(ExitCode::usage, fmt::format("retries must be a whole number from 0 to 10, got '{}'", value));
-        }
-        target[key_text] = count;
-    } else if (key == "cacert") {
-        target[key_text] = std::string(value);
-    } else {
-        return make_error(ExitCode::usage, fmt::format("unknown profile key '{}'", key),
-                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "
-                          "graphql.<Operation>");
+    const SettingRow* row = find_setting(key);
+    if (row == nullptr || !row->in_profile) {
+        return make_error(ExitCode::usage, fmt::format("unknown profile key '{}'", key), "keys: " + profile_keys_text());
     }
+    auto stored = profile_value(*row, value);
+    if (!stored) return stored.error();
+    target[std::string(key)] = std::move(*stored);
     return {};
 }
 

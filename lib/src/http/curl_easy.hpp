@@ -21,8 +21,8 @@ bool ensure_curl_global_init();
 
 // What every transfer needs from ClientOptions, resolved once.
 struct TransferSettings {
-    std::chrono::milliseconds timeout{30000};
-    std::chrono::milliseconds connect_timeout{10000};
+    std::chrono::milliseconds timeout = config::default_duration("timeout");
+    std::chrono::milliseconds connect_timeout = config::default_duration("connect_timeout");
     std::string cacert;
     bool insecure = false;
     std::string user_agent;

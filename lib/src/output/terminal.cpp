@@ -11,7 +11,7 @@ namespace callctl::output {
 Terminal detect_terminal(bool no_color, const config::Environment& env) {
     Terminal terminal;
     terminal.stdout_tty = ::isatty(STDOUT_FILENO) == 1;
-    terminal.stderr_tty = ::isatty(STDERR_FILENO) == 1;
+    const bool stderr_tty = ::isatty(STDERR_FILENO) == 1;
 
     if (terminal.stdout_tty) {
         winsize size{};
@@ -31,7 +31,7 @@ Terminal detect_terminal(bool no_color, const config::Environment& env) {
     const bool forced = env("CLICOLOR_FORCE").value_or("0") != "0";
     if (!no_color) {
         terminal.color = forced || (terminal.stdout_tty && !dumb);
-        terminal.stderr_color = forced || (terminal.stderr_tty && !dumb);
+        terminal.stderr_color = forced || (stderr_tty && !dumb);
     }
     return terminal;
 }

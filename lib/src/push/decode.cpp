@@ -1,4 +1,5 @@
 // The decode pipeline: parse → unwrap → detect → (verify) → vendor decoder.
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -48,7 +49,35 @@ std::string iso8601_utc_millis(long long milliseconds) {
     return text;
 }
 
+std::size_t json_nesting(std::string_view text) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size() && deepest <= max_json_nesting; ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+Json parse_embedded(std::string_view text) {
+    if (json_nesting(text) > max_json_nesting) return Json(Json::value_t::discarded);
+    return Json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 Result<Json> parse_json(std::string_view text, std::string_view what) {
+    if (json_nesting(text) > max_json_nesting) {
+        return make_error(ExitCode::bad_input, fmt::format("{} nests deeper than {} levels", what, max_json_nesting));
+    }
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {

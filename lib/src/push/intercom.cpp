@@ -1,4 +1,4 @@
-// Intercom pushes (protocols.md §4, convention): credentials sealed with
+// Intercom pushes (callctl(1), WIRE FORMATS, "Intercom push": a convention): credentials sealed with
 // AES-256-CBC as base64(IV || ciphertext) in "video" and "audio".
 #include <chrono>
 #include <cmath>
@@ -68,7 +68,7 @@ Result<FieldResult> open_field(std::string_view name, const Json& field, const D
     if (!plaintext) return make_error(plaintext.error().code, fmt::format("cannot decrypt {}: {}", name, plaintext.error().message));
     // Bad padding passes by chance once in ~256 wrong keys; garbage that is
     // not a JSON object is the same failure and must not be shown.
-    Json value = Json::parse(*plaintext, nullptr, /*allow_exceptions=*/false);
+    Json value = parse_embedded(*plaintext);
     if (!value.is_object()) {
         return make_error(ExitCode::push_crypto, fmt::format("cannot decrypt {}: wrong key or corrupted payload", name));
     }

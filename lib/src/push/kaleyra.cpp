@@ -1,7 +1,5 @@
 // Kaleyra Video (ex Bandyer) webhooks and the pushes built from them
-// (protocols.md §4, seed 001): v0 bodies and v1 envelopes.
-#include <fmt/format.h>
-
+// (callctl(1), WIRE FORMATS, "Kaleyra webhooks"): v0 bodies and v1 envelopes.
 #include "push/push_internal.hpp"
 
 namespace callctl::push {

@@ -27,7 +27,7 @@ void warn_if_replayed(const SignatureCheck& check, const DecodeOptions& options,
 // parse_json + unwrap of a whole raw payload; an empty one is bad_input.
 Result<Json> parse_and_unwrap(std::string_view raw_payload);
 
-// Vendor markers, as protocols.md §4 and cli.md describe them.
+// Vendor markers (callctl(1), decode-push and WIRE FORMATS).
 bool is_intercom(const Json& data);
 bool is_kaleyra(const Json& data);
 bool is_webex(const Json& data);
@@ -41,7 +41,21 @@ void copy_if_present(const Json& object, std::string_view key, Json& out, std::s
 std::string iso8601_utc(long long seconds);
 std::string iso8601_utc_millis(long long milliseconds);
 
-// Parses JSON text; bad_input naming `what` and the byte offset on failure.
+// Real pushes nest a handful of levels; the limit keeps a hostile payload
+// (JSON nested 100,000 deep) from exhausting the stack when the decoded tree
+// is walked or printed. Embedded JSON text counts on its own, and the levels
+// of embedding are bounded too, so the output's depth stays bounded.
+inline constexpr std::size_t max_json_nesting = 256;
+// How deep `text` nests arrays and objects (strings skipped); stops counting
+// past max_json_nesting.
+std::size_t json_nesting(std::string_view text);
+
+// Parses JSON text; bad_input naming `what` and the byte offset on failure,
+// or when it nests deeper than max_json_nesting.
 Result<Json> parse_json(std::string_view text, std::string_view what);
+// For JSON text found inside a payload (an FCM data value, webhookTelephonyPush,
+// a decrypted credential): the value, or a discarded one when the text is not
+// JSON or nests too deep.
+Json parse_embedded(std::string_view text);
 
 }  // namespace callctl::push::detail

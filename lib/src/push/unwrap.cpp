@@ -1,4 +1,4 @@
-// Transport wrappers around a push's data map (protocols.md §4).
+// Transport wrappers around a push's data map (callctl(1), decode-push).
 #include <fmt/format.h>
 
 #include "push/push_internal.hpp"
@@ -16,7 +16,7 @@ void parse_json_strings(Json& object) {
         const auto& text = value.get_ref<const std::string&>();
         const auto first = text.find_first_not_of(" \t\r\n");
         if (first == std::string::npos || (text[first] != '{' && text[first] != '[')) continue;
-        Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        Json parsed = detail::parse_embedded(text);
         if (!parsed.is_discarded()) value = std::move(parsed);
     }
 }

@@ -1,4 +1,4 @@
-// Webex Calling "telephony_push" webhooks (seed 003; callctl(1), WIRE FORMATS).
+// Webex Calling "telephony_push" webhooks (callctl(1), WIRE FORMATS, "Webex webhooks").
 // The envelope and data fields get readable names; the FCM and APNs payloads
 // are shown with their embedded JSON text decoded (webhookTelephonyPush
 // above all, also given readable names as "telephony_push"); --extract gives
@@ -60,7 +60,7 @@ bool looks_like_json_text(const std::string& text) {
 }
 
 // Every string inside `value` that holds a JSON object or array is replaced
-// by what it holds (cli.md: never JSON text in the normalised output). A
+// by what it holds (callctl(1): never JSON text in the normalised output). A
 // webhookTelephonyPush that does not parse stays a string, with a warning.
 void decode_embedded(Json& value, int depth, std::vector<std::string>& warnings) {
     if (depth >= max_embedded_depth) return;
@@ -69,11 +69,14 @@ void decode_embedded(Json& value, int depth, std::vector<std::string>& warnings)
             Json& member = it.value();
             if (member.is_string()) {
                 const auto& text = member.get_ref<const std::string&>();
-                Json parsed = looks_like_json_text(text) ? Json::parse(text, nullptr, false) : Json(Json::value_t::discarded);
+                Json parsed = looks_like_json_text(text) ? parse_embedded(text) : Json(Json::value_t::discarded);
                 if (!parsed.is_discarded()) {
                     member = std::move(parsed);
                 } else if (it.key() == telephony_push_key) {
-                    warnings.push_back(fmt::format("{} is not JSON text; it is shown as sent", telephony_push_key));
+                    warnings.push_back(json_nesting(text) > max_json_nesting
+                                           ? fmt::format("{} nests deeper than {} levels; it is shown as sent",
+                                                         telephony_push_key, max_json_nesting)
+                                           : fmt::format("{} is not JSON text; it is shown as sent", telephony_push_key));
                 }
             }
             decode_embedded(member, depth + 1, warnings);
@@ -81,7 +84,7 @@ void decode_embedded(Json& value, int depth, std::vector<std::string>& warnings)
     } else if (value.is_array()) {
         for (auto& item : value) {
             if (item.is_string() && looks_like_json_text(item.get_ref<const std::string&>())) {
-                Json parsed = Json::parse(item.get_ref<const std::string&>(), nullptr, false);
+                Json parsed = parse_embedded(item.get_ref<const std::string&>());
                 if (!parsed.is_discarded()) item = std::move(parsed);
             }
             decode_embedded(item, depth + 1, warnings);
@@ -93,7 +96,7 @@ void decode_embedded(Json& value, int depth, std::vector<std::string>& warnings)
 Json readable_payload(const Json& payload, std::vector<std::string>& warnings) {
     Json shown = payload;
     if (shown.is_string() && looks_like_json_text(shown.get_ref<const std::string&>())) {
-        Json parsed = Json::parse(shown.get_ref<const std::string&>(), nullptr, false);
+        Json parsed = parse_embedded(shown.get_ref<const std::string&>());
         if (!parsed.is_discarded()) shown = std::move(parsed);
     }
     decode_embedded(shown, 0, warnings);
@@ -196,7 +199,7 @@ std::string extracted_text(const Json& payload, std::string_view raw_payload, st
     if (payload.is_string()) return payload.get<std::string>();
     if (const auto data = raw_member(raw_payload, "data")) {
         if (const auto raw = raw_member(*data, key)) {
-            const Json reparsed = Json::parse(*raw, nullptr, false);
+            const Json reparsed = parse_embedded(*raw);
             if (!reparsed.is_discarded() && reparsed == payload) return std::string(*raw);
         }
     }
@@ -216,7 +219,7 @@ Result<Decoded> decode_webex(Json data, std::string_view raw_payload, const Deco
     Json& out = result.normalized;
     out["vendor"] = "webex";
     // A telephony_push webhook is only ever sent for a new incoming call (a
-    // NewCall notification, seed 003), whatever its "event" says.
+    // NewCall notification, in Cisco's Webex Calling guide), whatever its "event" says.
     out["event"] = *resource == "telephony_push" ? "call.incoming" : vendor_event;
     out["vendor_event"] = vendor_event;
     if (signature) out["signature"] = signature_json(*signature);

@@ -6,6 +6,7 @@
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webhooks.hpp"
 
 namespace callctl::sandbox {
 
@@ -24,6 +25,7 @@ Backends::Backends(Shared& shared) {
     add<RestBackend>(shared);
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
+    add<WebhookBackend>();
 }
 
 void Backends::add_options(CLI::App& app) {

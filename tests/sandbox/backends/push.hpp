@@ -1,4 +1,4 @@
-// The intercom push generator (callctl(1), PUSH LAYOUT): the admin routes
+// The intercom push generator (callctl(1), WIRE FORMATS): the admin routes
 // that make the pushes the intercom backend would send to phones, sealed
 // with the push key (--push-key-file, random by default).
 #pragma once

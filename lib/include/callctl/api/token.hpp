@@ -1,4 +1,4 @@
-// The token endpoint (protocols.md §1): scopes, the requests for creating,
+// The token endpoint (callctl(1), token and WIRE FORMATS): scopes, the requests for creating,
 // refreshing and revoking tokens and for the app configuration, and a
 // description of a token for `token show`. Typed requests in, JSON out; the
 // library never prints.
@@ -19,13 +19,17 @@
 
 namespace callctl::api {
 
-enum class Scope { mobile_number, virtual_number, account_id };
+// e911 is the fourth scope of the public developer servers (EMERGENCYSERVICES
+// in their scope map): an app token made with client credentials alone.
+enum class Scope { mobile_number, virtual_number, account_id, e911 };
 
-// "mobile-number", "MOBILE_NUMBER", "Mobile_Number" -> mobile_number. Anything
-// else is a usage error naming the accepted values.
+// "mobile-number", "MOBILE_NUMBER", "Mobile_Number" -> mobile_number; "e911",
+// "E911" -> e911. Anything else is a usage error naming the accepted values.
 Result<Scope> parse_scope(std::string_view text);
-std::string_view to_wire(Scope scope);     // "MOBILE_NUMBER" (what the server and the store hold)
-std::string_view to_display(Scope scope);  // "mobile-number" (what the CLI accepts)
+std::string_view to_wire(Scope scope);     // "MOBILE_NUMBER", "E911" (what the server and the store hold)
+std::string_view to_display(Scope scope);  // "mobile-number", "e911" (what the CLI accepts)
+// Every scope the CLI accepts, in display form (for --help and completion).
+inline constexpr std::string_view scope_names[] = {"mobile-number", "virtual-number", "account-id", "e911"};
 // Only mobile-number users authenticate with an OAuth consent code.
 constexpr bool needs_auth_code(Scope scope) { return scope == Scope::mobile_number; }
 

@@ -21,15 +21,6 @@
 
 namespace callctl::config {
 
-// The keys `profile set` accepts, with what each holds. GraphQL documents are
-// set as "graphql.<OperationName>".
-struct ProfileKey {
-    std::string_view name;
-    std::string_view kind;  // "url", "string", "seconds", "count", "output", "path", "document"
-    std::string_view help;
-};
-const std::vector<ProfileKey>& profile_keys();
-
 class ConfigFile {
 public:
     // A missing file is an empty config; a malformed one is bad_input naming
@@ -50,8 +41,12 @@ public:
     // The profile's object ({} when absent).
     nlohmann::json profile(std::string_view name) const;
 
-    // Validates key and value (URLs must be http(s), numbers numbers, ...).
+    // Validates key and value with the settings table's validator, the one
+    // resolve() applies (setting_table.hpp); "graphql.<Operation>" sets a
+    // GraphQL document ("@FILE" reads it).
     Status set(std::string_view profile, std::string_view key, std::string_view value);
+    // Removes a key, whatever its value (that is how a bad one is repaired).
+    // False when the profile does not have it.
     bool unset(std::string_view profile, std::string_view key);
     bool remove_profile(std::string_view profile);
 

@@ -1,5 +1,6 @@
 // Settings: what every command runs with, resolved once from four layers
-// (../shared/cli.md): command-line flag > environment > profile > default.
+// (callctl(1), GLOBAL OPTIONS): command-line flag > environment > profile >
+// default. Each setting is one row of the settings table (setting_table.hpp).
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "callctl/config/setting_defaults.hpp"
 #include "callctl/error.hpp"
 
 namespace callctl::config {
@@ -24,7 +26,8 @@ using Environment = std::function<std::optional<std::string>(std::string_view na
 Environment process_environment();
 Environment environment_from(std::map<std::string, std::string> variables);
 
-// What the command line said; unset means "not given".
+// What the command line said; unset means "not given". CLI11 writes here
+// directly (one option per row of the settings table).
 struct Flags {
     std::optional<std::string> profile;
     std::optional<std::string> config;
@@ -43,13 +46,31 @@ struct Flags {
     bool quiet = false;
     bool dry_run = false;
     bool no_color = false;
+    // Rows of the table without a field above, by row name ("fcm_url").
+    std::map<std::string, std::optional<std::string>, std::less<>> values;
 };
 
 // Where a resolved value came from, for `profile show` and `token show`.
 enum class Source { flag, environment, profile, store, default_value, none };
 std::string_view to_string(Source source);
 
+// One resolved row of the settings table.
+struct SettingValue {
+    std::string text{};    // canonical text ("30", "json", "https://..."); "" when there is none
+    double number = 0;     // seconds for `seconds` rows, the count for `count` rows
+    Source source = Source::none;
+    std::string origin{};  // who said it: "--timeout", "CALLCTL_TOKEN", "--token-file /path", "default"
+};
+
 struct Settings {
+    // Every row of the settings table by name, resolved: the generic access
+    // for rows without a typed field below. Unknown names are a bug
+    // (std::out_of_range).
+    const SettingValue& value(std::string_view name) const;
+    const std::string& text(std::string_view name) const { return value(name).text; }
+    Source source(std::string_view name) const { return value(name).source; }
+    std::map<std::string, SettingValue, std::less<>> values;
+
     std::string profile;
     Source profile_source = Source::default_value;
     bool profile_missing = false;  // named explicitly but not in the config file
@@ -62,9 +83,9 @@ struct Settings {
     std::map<std::string, Source> url_sources;  // "token_url" -> where it came from
 
     OutputFormat output = OutputFormat::auto_detect;
-    std::chrono::milliseconds timeout{30000};
-    std::chrono::milliseconds connect_timeout{10000};
-    int retries = 2;
+    std::chrono::milliseconds timeout = default_duration("timeout");
+    std::chrono::milliseconds connect_timeout = default_duration("connect_timeout");
+    int retries = default_count("retries");
     std::string cacert;
     bool insecure = false;
     bool verbose = false;
@@ -99,8 +120,17 @@ struct ProfileChoice {
 };
 ProfileChoice choose_profile(const Flags& flags, const Environment& env, const ConfigFile& config);
 
-// Loads the config file (a missing file is an empty config), then resolves.
-// Reads --token-file (or stdin for "-") when given.
-Result<Settings> resolve(const Flags& flags, const Environment& env);
+// What resolve() does with a profile value that fails its row's validator.
+enum class ProfileValues {
+    must_be_valid,  // bad input (exit 3) naming the key and the config file
+    skip_invalid,   // ignored, as if absent: for `profile set/unset`, which repair them
+};
+
+// Loads the config file (a missing file is an empty config), then resolves
+// every row of the settings table. Reads --token-file (or stdin for "-") when
+// given. A bad value is a usage error naming its flag or environment variable,
+// or bad input naming its profile key and the config file.
+Result<Settings> resolve(const Flags& flags, const Environment& env,
+                         ProfileValues profile_values = ProfileValues::must_be_valid);
 
 }  // namespace callctl::config

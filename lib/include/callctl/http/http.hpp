@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "callctl/config/setting_defaults.hpp"
 #include "callctl/error.hpp"
 
 namespace callctl::http {
@@ -95,7 +96,7 @@ Error to_error(const TransportError& e, std::string_view what);
 // ---------------------------------------------------------------- retries
 
 struct RetryPolicy {
-    int max_retries = 2;                                       // --retries
+    int max_retries = config::default_count("retries");        // --retries
     std::chrono::milliseconds base_delay{250};                 // first backoff
     std::chrono::milliseconds max_delay{8000};                 // backoff ceiling
     std::chrono::milliseconds retry_after_cap{30000};          // Retry-After ceiling
@@ -146,8 +147,8 @@ std::string to_curl_command(const Request& request, bool insecure = false, std::
 // ---------------------------------------------------------------- client
 
 struct ClientOptions {
-    std::chrono::milliseconds timeout{30000};          // --timeout
-    std::chrono::milliseconds connect_timeout{10000};  // --connect-timeout
+    std::chrono::milliseconds timeout = config::default_duration("timeout");                  // --timeout
+    std::chrono::milliseconds connect_timeout = config::default_duration("connect_timeout");  // --connect-timeout
     RetryPolicy retry;
     std::string cacert;        // --cacert
     bool insecure = false;     // -k

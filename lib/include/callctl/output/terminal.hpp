@@ -10,10 +10,9 @@ namespace callctl::output {
 
 struct Terminal {
     bool stdout_tty = false;
-    bool stderr_tty = false;
-    std::size_t width = 0;  // 0: unknown/unlimited (pipes)
-    bool color = false;     // for stdout
-    bool stderr_color = false;
+    std::size_t width = 0;      // 0: unknown/unlimited (pipes)
+    bool color = false;         // for stdout
+    bool stderr_color = false;  // for `callctl: error:` (cli Context::stderr_color)
 };
 
 Terminal detect_terminal(bool no_color, const config::Environment& env);

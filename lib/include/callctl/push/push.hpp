@@ -1,4 +1,4 @@
-// Push payloads (protocols.md §4): unwrap → detect the vendor → decode into one
+// Push payloads (callctl(1), decode-push and WIRE FORMATS): unwrap → detect the vendor → decode into one
 // normalised JSON object per push; and the inverse for intercom pushes.
 // Nothing here prints: results are data, failures are Errors.
 //
