@@ -2,7 +2,7 @@
 // (callctl(1), "answer" and WIRE FORMATS). The device comes from --device or
 // from a captured push (--from-push); the document is the built-in one unless
 // --query-file or the profile replaces it (--operation picks one of several).
-#include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +13,7 @@
 #include "choices.hpp"
 #include "callctl/api/graphql.hpp"
 #include "callctl/api/intercom.hpp"
+#include "callctl/api/intercom_bearer.hpp"
 #include "callctl/push/push.hpp"
 #include "callctl/util/fs.hpp"
 
@@ -98,17 +99,17 @@ Status run_intercom(api::IntercomAction action, const IntercomOptions& options, 
                                      *query_file ? (*query_file)->origin : "the profile"));
     }
 
-    auto response = api::execute_graphql(**session, *url, *request);
+    // --token/CALLCTL_TOKEN, else the profile's intercom login, else its token-endpoint token.
+    api::IntercomBearer bearer(**session);
+    auto renewal = bearer.renewal();
+    if (!renewal) return renewal.error();
+    auto response = api::execute_graphql(**session, *url, *request, **renewal);
     if (!response) return response.error();
 
     Printer& out = context.out();
     if (response->failed()) {
         // JSON readers still get whatever data the server managed to return.
         if (!out.is_table()) out.json(response->to_json());
-        // One line per error; the last one becomes the returned Error.
-        for (std::size_t i = 0; i + 1 < response->error_list.size(); ++i) {
-            std::fprintf(stderr, "callctl: error: %s\n", api::describe(response->error_list[i]).c_str());
-        }
         return api::failure_of(*response, api::replacement_hint(spec.operation, *response));
     }
     out.result(response->data, [&] { return confirmation(spec, *device, response->data); });

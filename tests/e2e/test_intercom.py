@@ -289,9 +289,11 @@ class IntercomTest(SandboxTestCase):
                                                  "{ a: pickUp(x: $iotDeviceId) { y } b: other }")
         code, out, err = self.callctl("-o", "json", "answer", "--device", "dev_42", "--query-file", path)
         self.assertEqual(code, 8, err)
-        lines = [line for line in err.splitlines() if line.startswith("callctl: error: ")]
-        self.assertEqual(lines, ['callctl: error: GraphQL: Cannot query field "pickUp" on type "Mutation".',
-                                 'callctl: error: GraphQL: Cannot query field "other" on type "Mutation".'])
+        # One line per error in the server's order, then the one hint.
+        self.assertEqual(err, 'callctl: error: GraphQL: Cannot query field "pickUp" on type "Mutation".\n'
+                              'callctl: error: GraphQL: Cannot query field "other" on type "Mutation".\n'
+                              "callctl: hint: if the server does not accept the AnswerIncomingCall document, give it "
+                              "its own: --query-file FILE, or `callctl profile set graphql.AnswerIncomingCall @FILE`\n")
         self.assertEqual(len(json.loads(out)["errors"]), 2)
 
 

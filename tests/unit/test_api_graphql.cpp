@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -294,7 +295,9 @@ TEST_CASE("graphql: a 200 with a non-empty errors array is a failure, partial da
 
     const auto error = api::failure_of(*response, "a hint");
     CHECK(error.code == ExitCode::graphql);
-    CHECK(error.message == "GraphQL: IoT device not found: dev_x (path: iotDeviceSetTargetState.0.name)");
+    // One line per error, in the server's order.
+    CHECK(error.message == "GraphQL: first problem (path: b)");
+    CHECK(error.more == std::vector<std::string>{"GraphQL: IoT device not found: dev_x (path: iotDeviceSetTargetState.0.name)"});
     CHECK(error.hint == "a hint");
     // Errors with paths are about the data, not the document: no replacement hint.
     CHECK(api::replacement_hint("SetIoTDeviceState", *response).empty());

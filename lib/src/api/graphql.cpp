@@ -1,6 +1,7 @@
 #include "callctl/api/graphql.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -83,7 +84,9 @@ Result<GraphqlResponse> read_graphql_response(const http::Response& response, st
 
 Error failure_of(const GraphqlResponse& response, std::string hint) {
     if (response.error_list.empty()) return make_error(ExitCode::internal, "failure_of() on a successful GraphQL response");
-    return make_error(ExitCode::graphql, describe(response.error_list.back()), std::move(hint));
+    Error error = make_error(ExitCode::graphql, describe(response.error_list.front()), std::move(hint));
+    for (std::size_t i = 1; i < response.error_list.size(); ++i) error.more.push_back(describe(response.error_list[i]));
+    return error;
 }
 
 Result<std::string> check_graphql_document(std::string_view document, const DocumentCheck& check) {
@@ -137,6 +140,11 @@ Result<std::string> check_graphql_document(std::string_view document, const Docu
 }
 
 Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request) {
+    return execute_graphql(session, url, request, session.bearer_renewal());
+}
+
+Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request,
+                                        RenewOn401& bearer) {
     http::Request http_request;
     http_request.method = http::Method::post;
     http_request.url = url;
@@ -146,7 +154,7 @@ Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url
     http_request.replay = request.replay;
 
     const std::string what = fmt::format("GraphQL {}", request.operation_name.empty() ? "operation" : request.operation_name);
-    auto response = session.send_authorized(std::move(http_request), what);
+    auto response = session.send_authorized(std::move(http_request), what, bearer);
     if (!response) return response.error();
     return read_graphql_response(*response, what);
 }

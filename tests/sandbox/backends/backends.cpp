@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "intercom.hpp"
+#include "intercom_auth.hpp"
+#include "kaleyra.hpp"
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
@@ -26,6 +28,8 @@ Backends::Backends(Shared& shared) {
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
     add<WebhookBackend>();
+    add<IntercomAuthBackend>(shared);
+    add<KaleyraBackend>(shared);
 }
 
 void Backends::add_options(CLI::App& app) {

@@ -60,8 +60,9 @@ std::string describe(const GraphqlError& error);
 // `errors` array is returned as data here; see failure_of().
 Result<GraphqlResponse> read_graphql_response(const http::Response& response, std::string_view what);
 
-// The exit-8 Error for a failed response: the last error's line (the CLI
-// prints the others before it), with `hint` attached.
+// The exit-8 Error for a failed response: one line per error, in the
+// server's order (the first is the message, the others Error::more), with
+// `hint` attached.
 Error failure_of(const GraphqlResponse& response, std::string hint = {});
 
 // What a document must satisfy to be sent in callctl's place.
@@ -87,5 +88,8 @@ Result<std::string> check_graphql_document(std::string_view document, const Docu
 // retries per request.replay). HTTP and transport failures are Errors (4, 5,
 // 6, 7); a GraphQL-level failure is a GraphqlResponse with failed() true.
 Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request);
+// The same, the bearer token sent through `bearer` (answer/open-door/hangup: IntercomBearer).
+Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request,
+                                        RenewOn401& bearer);
 
 }  // namespace callctl::api
