@@ -73,6 +73,8 @@ Result<std::string> read_password(std::string_view prompt, std::string_view hint
         if (!echo_off.active()) {
             outcome = make_error(ExitCode::auth, fmt::format("cannot turn off echo on the terminal: {}", std::strerror(errno)),
                                  std::string(hint));
+        } else {
+            show(tty, prompt);  // only now, so that nothing typed in answer to it is echoed
         }
         // The prompt only once echo is off: what is typed as soon as it shows
         // must not appear on the screen.
