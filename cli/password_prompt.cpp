@@ -76,9 +76,6 @@ Result<std::string> read_password(std::string_view prompt, std::string_view hint
         } else {
             show(tty, prompt);  // only now, so that nothing typed in answer to it is echoed
         }
-        // The prompt only once echo is off: what is typed as soon as it shows
-        // must not appear on the screen.
-        show(tty, prompt);
         // One byte at a time: nothing after the newline is consumed. A signal
         // (the interrupt handler sets a flag, without SA_RESTART) ends a wait
         // with EINTR; one that came before the wait began (Ctrl-C typed
