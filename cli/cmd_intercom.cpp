@@ -1,8 +1,8 @@
 // callctl answer | open-door | hangup: intercom control over GraphQL
-// (protocols.md §3). The device comes from --device or from a captured push
-// (--from-push); the document is the built-in one unless --query-file or the
-// profile replaces it.
-#include <cstdio>
+// (callctl(1), "answer" and WIRE FORMATS). The device comes from --device or
+// from a captured push (--from-push); the document is the built-in one unless
+// --query-file or the profile replaces it (--operation picks one of several).
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,6 +27,7 @@ struct IntercomOptions {
     std::string device;
     std::string from_push;
     std::string query_file;
+    std::optional<std::string> operation;
 };
 
 std::string push_origin(const std::string& path) { return path == "-" ? "the push on stdin" : "push " + path; }
@@ -84,16 +85,17 @@ Status run_intercom(api::IntercomAction action, const IntercomOptions& options, 
     if (!query_file) return query_file.error();
     auto settings = context.settings();
     if (!settings) return settings.error();
-    auto request = api::intercom_request(action, *device, **settings, *query_file);
+    auto request = api::intercom_request(action, *device, **settings, api::DocumentOptions{*query_file, options.operation});
     if (!request) return request.error();
     auto url = api::endpoint_url(**settings, api::Endpoint::graphql);
     if (!url) return url.error();
 
     auto session = context.session();
     if (!session) return session.error();
-    (*session)->note(fmt::format("{} on device {}", request->operation_name, *device));
-    if (*query_file || (*settings)->graphql_documents.count(request->operation_name) > 0) {
-        (*session)->note(fmt::format("{} document from {}", request->operation_name,
+    const std::string sent_name = request->operation_name.empty() ? "(anonymous)" : request->operation_name;
+    (*session)->note(fmt::format("{} on device {}", sent_name, *device));
+    if (*query_file || (*settings)->graphql_documents.count(std::string(spec.operation)) > 0) {
+        (*session)->note(fmt::format("{} document ({}) from {}", spec.operation, sent_name,
                                      *query_file ? (*query_file)->origin : "the profile"));
     }
 
@@ -108,12 +110,7 @@ Status run_intercom(api::IntercomAction action, const IntercomOptions& options, 
     if (response->failed()) {
         // JSON readers still get whatever data the server managed to return.
         if (!out.is_table()) out.json(response->to_json());
-        // One line per error, in the server's order: the first is the
-        // message, the others its further lines.
-        Error error = api::failure_of(*response, api::replacement_hint(request->operation_name, *response));
-        error.message = api::describe(response->error_list.front());
-        for (std::size_t i = 1; i < response->error_list.size(); ++i) error.more.push_back(api::describe(response->error_list[i]));
-        return error;
+        return api::failure_of(*response, api::replacement_hint(spec.operation, *response));
     }
     out.result(response->data, [&] { return confirmation(spec, *device, response->data); });
     return {};
@@ -128,10 +125,13 @@ void register_one(CLI::App& app, Context& context, const api::IntercomActionSpec
                         "no key needed)"))
         ->option_text("FILE");
     completes_files(command->add_option("--query-file", options->query_file,
-                        fmt::format("Send this GraphQL document instead of the built-in {} (must declare the same "
-                                    "operation and variables)",
+                        fmt::format("Send this GraphQL document instead of the built-in {} (its operation, whatever "
+                                    "its name, must declare the variables callctl sends)",
                                     spec.operation)))
         ->option_text("FILE");
+    command->add_option("--operation", options->operation,
+                        "Which operation of a document that holds several to send (its operationName)")
+        ->option_text("NAME");
     command->footer(fmt::format("Prints the mutation's data. GraphQL errors exit 8. A profile may replace the "
                                 "document: `callctl profile set graphql.{} @FILE`.",
                                 spec.operation));

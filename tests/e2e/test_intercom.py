@@ -1,7 +1,9 @@
 """answer / open-door / hangup against the sandbox's GraphQL endpoint: the exact request on the
-wire, GraphQL errors (exit 8), auth failures (exit 5), --from-push on plain and wrapped pushes,
-document replacements (--query-file, profile) and their checks, retries, and the stop push."""
+wire (documents minified as the vendor's app sends them, callctl(1) WIRE FORMATS), GraphQL errors
+(exit 8), auth failures (exit 5), --from-push on plain and wrapped pushes, document replacements
+(--query-file, profile, --operation) and their checks, retries, and the stop push."""
 
+import hashlib
 import json
 import sys
 import tempfile
@@ -11,13 +13,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import SandboxTestCase, TempHome, run_callctl  # noqa: E402
 
-# protocols.md §3, as callctl sends them.
-SET_STATE = ("mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!) {\n"
-             "  iotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) { __typename name }\n"
-             "}\n")
-ANSWER = ("mutation AnswerIncomingCall($iotDeviceId: ID!) {\n"
-          "  answerIncomingCall(iotDeviceId: $iotDeviceId) { __typename }\n"
-          "}\n")
+# The built-in documents as callctl sends them: callctl(1)'s, minified by hand.
+SET_STATE = ("mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!) "
+             "{ iotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) { __typename name } }")
+ANSWER = "mutation AnswerIncomingCall($iotDeviceId: ID!) { answerIncomingCall(iotDeviceId: $iotDeviceId) { __typename } }"
+OPEN = {"iotDeviceId": "dev_42", "stateInput": [{"action": "open", "value": "true"}]}
+# A replacement as a user would bring it: the vendor's own name, comments, line breaks.
+OPEN_SESAME = ("# from the vendor's app\n"
+               "mutation OpenSesame($iotDeviceId: ID!,\n"
+               "                    $stateInput: [IotDeviceStateInput!]!) {\n"
+               "  iotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) {  # the one call\n"
+               "    __typename\n"
+               "    id\n"
+               "    name\n"
+               "  }\n"
+               "}\n")
+OPEN_SESAME_SENT = ("mutation OpenSesame($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!) "
+                    "{ iotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) { __typename id name } }")
+TWO_OPERATIONS = "query Other { me { id } }\n" + OPEN_SESAME
+TWO_OPERATIONS_SENT = "query Other { me { id } } " + OPEN_SESAME_SENT
 
 
 def wire_body(operation, document, variables):
@@ -50,9 +64,9 @@ class IntercomTest(SandboxTestCase):
     def push(self, device="dev_42", wrap="none"):
         return self.sb.admin("POST", "/_sandbox/push/incoming", {"iotDeviceId": device, "wrap": wrap})
 
-    def sent_request(self, *args):
+    def sent_request(self, *args, home=None):
         """Runs one intercom command in JSON mode; returns (printed data, the one /graphql request)."""
-        code, out, err = self.callctl("-o", "json", *args)
+        code, out, err = self.callctl("-o", "json", *args, home=home)
         self.assertEqual(code, 0, err)
         requests = self.graphql_requests()
         self.assertEqual(len(requests), 1)
@@ -61,7 +75,17 @@ class IntercomTest(SandboxTestCase):
         self.assertEqual(request["headers"]["authorization"], "Bearer " + self.token)
         self.assertEqual(request["headers"]["content-type"], "application/json")
         self.assertEqual(request["status"], 200)
+        # The sandbox's own check: the document is minified as the vendor's app sends it.
+        self.assertEqual(request["graphql"], {"operationName": json.loads(request["body"])["operationName"],
+                                              "minified": True})
         return json.loads(out), request
+
+    def refused(self, *args, code=3):
+        """Runs one intercom command that must fail before sending; returns its stderr."""
+        got, out, err = self.callctl(*args)
+        self.assertEqual((got, out), (code, ""), err)
+        self.assertEqual(self.graphql_requests(), [])
+        return err
 
     # ---- exact requests
     def test_answer_body(self):
@@ -71,8 +95,10 @@ class IntercomTest(SandboxTestCase):
 
     def test_open_door_body(self):
         data, request = self.sent_request("open-door", "--device", "dev_42")
-        self.assertEqual(request["body"], wire_body("SetIoTDeviceState", SET_STATE, {
-            "iotDeviceId": "dev_42", "stateInput": [{"action": "open", "value": "true"}]}))
+        self.assertEqual(request["body"], wire_body("SetIoTDeviceState", SET_STATE, OPEN))
+        # Byte for byte what the vendor's app sends (Apollo's operation id is this hash).
+        self.assertEqual(hashlib.sha256(json.loads(request["body"])["query"].encode()).hexdigest(),
+                         "87d568703e1e732eab7846f86c80f2be0b0b52e91129ec656d9b93082922b2b7")
         self.assertEqual(data, {"iotDeviceSetTargetState": {"__typename": "IotDevice", "name": "Front door"}})
         self.assertEqual(self.sb.admin("GET", "/_sandbox/devices")["dev_42"]["state"]["open"], "true")
 
@@ -165,43 +191,89 @@ class IntercomTest(SandboxTestCase):
         self.assertIn("no iotDeviceId", err)
 
     # ---- replacement documents
-    def test_query_file_reaches_the_wire(self):
-        document = ("mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!) "
-                    "{ iotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) { __typename id name } }")
+    def test_query_file_reaches_the_wire_minified(self):
+        document = ("mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: [IotDeviceStateInput!]!)\n"
+                    "{\n\tiotDeviceSetTargetState(id: $iotDeviceId, targetState: $stateInput) { __typename id name }\n}\n")
         path = self.write("open.graphql", document)
+        data, request = self.sent_request("open-door", "--device", "dev_42", "--query-file", path)
+        self.assertEqual(request["body"], wire_body("SetIoTDeviceState",
+                                                    "mutation SetIoTDeviceState($iotDeviceId: ID!, $stateInput: "
+                                                    "[IotDeviceStateInput!]!) { iotDeviceSetTargetState(id: $iotDeviceId, "
+                                                    "targetState: $stateInput) { __typename id name } }", OPEN))
+        self.assertEqual(data["iotDeviceSetTargetState"]["id"], "dev_42")
+
+    def test_one_operation_is_sent_whatever_its_name(self):
+        path = self.write("sesame.graphql", OPEN_SESAME)
         _, request = self.sent_request("open-door", "--device", "dev_42", "--query-file", path)
-        self.assertEqual(json.loads(request["body"])["query"], document)
+        self.assertEqual(request["body"], wire_body("OpenSesame", OPEN_SESAME_SENT, OPEN))
+        self.assertEqual(self.sb.admin("GET", "/_sandbox/devices")["dev_42"]["state"]["open"], "true")
+
+    def test_hangup_with_a_replacement(self):
+        path = self.write("sesame.graphql", OPEN_SESAME)
+        _, request = self.sent_request("hangup", "--device", "dev_43", "--query-file", path)
+        self.assertEqual(request["body"], wire_body("OpenSesame", OPEN_SESAME_SENT, {
+            "iotDeviceId": "dev_43", "stateInput": [{"action": "call", "value": "false"}]}))
+
+    def test_an_anonymous_operation_goes_with_a_null_name(self):
+        path = self.write("anonymous.graphql", "mutation ($iotDeviceId: ID!) {\n  answerIncomingCall(iotDeviceId: "
+                                                "$iotDeviceId) { __typename }\n}\n")
+        data, request = self.sent_request("answer", "--device", "dev_42", "--query-file", path)
+        self.assertEqual(request["body"], wire_body(None, "mutation ($iotDeviceId: ID!) { answerIncomingCall(iotDeviceId: "
+                                                          "$iotDeviceId) { __typename } }", {"iotDeviceId": "dev_42"}))
+        self.assertEqual(data, {"answerIncomingCall": {"__typename": "AnswerIncomingCallPayload"}})
+
+    def test_several_operations_need_operation(self):
+        path = self.write("two.graphql", TWO_OPERATIONS)
+        err = self.refused("open-door", "--device", "dev_42", "--query-file", path, code=2)
+        self.assertEqual(err, f"callctl: error: --query-file {path}: holds 2 operations (Other, OpenSesame): say which to "
+                              f"send with --operation NAME\n")
+        err = self.refused("open-door", "--device", "dev_42", "--query-file", path, "--operation", "Nope", code=2)
+        self.assertEqual(err, f"callctl: error: --query-file {path}: no operation named 'Nope' (found: Other, OpenSesame)\n"
+                              f"callctl: hint: --operation names one of the document's operations\n")
+        # The one chosen is sent by name, in the whole document, minified.
+        _, request = self.sent_request("open-door", "--device", "dev_42", "--query-file", path, "--operation", "OpenSesame")
+        self.assertEqual(request["body"], wire_body("OpenSesame", TWO_OPERATIONS_SENT, OPEN))
+
+    def test_operation_names_an_operation_of_the_built_in_document_too(self):
+        _, request = self.sent_request("answer", "--device", "dev_42", "--operation", "AnswerIncomingCall")
+        self.assertEqual(request["body"], wire_body("AnswerIncomingCall", ANSWER, {"iotDeviceId": "dev_42"}))
+        self.sb.clear_requests()
+        err = self.refused("answer", "--device", "dev_42", "--operation", "SetIoTDeviceState", code=2)
+        self.assertEqual(err, "callctl: error: built-in: no operation named 'SetIoTDeviceState' (found: AnswerIncomingCall)\n"
+                              "callctl: hint: --operation names one of the document's operations\n")
 
     def test_bad_query_file_is_refused_before_sending(self):
         cases = {
-            "syntax.graphql": ("mutation AnswerIncomingCall($iotDeviceId: ID! { x }", "syntax error"),
-            "name.graphql": ("mutation Answer($iotDeviceId: ID!) { answerIncomingCall(iotDeviceId: $iotDeviceId) "
-                             "{ __typename } }", "no operation named AnswerIncomingCall"),
+            "syntax.graphql": ("mutation AnswerIncomingCall($iotDeviceId: ID! { x }",
+                               "GraphQL syntax error at 1:47: Expected \"$\", found \"{\""),
             "vars.graphql": ("mutation AnswerIncomingCall($id: ID!) { answerIncomingCall(iotDeviceId: $id) "
-                             "{ __typename } }", "does not declare $iotDeviceId"),
+                             "{ __typename } }", "operation AnswerIncomingCall does not declare $iotDeviceId (callctl sends it)"),
+            "unused.graphql": ("mutation Answer($iotDeviceId: ID!, $extra: String) { answerIncomingCall(iotDeviceId: "
+                               "$iotDeviceId) { __typename } }",
+                               "GraphQL syntax error at 1:36: Variable \"$extra\" is never used in operation \"Answer\""),
         }
         for name, (document, said) in cases.items():
             with self.subTest(name):
                 path = self.write(name, document)
-                code, out, err = self.callctl("answer", "--device", "dev_42", "--query-file", path)
-                self.assertEqual((code, out), (3, ""), err)
-                self.assertIn(said, err)
-                self.assertEqual(self.graphql_requests(), [])
+                err = self.refused("answer", "--device", "dev_42", "--query-file", path)
+                self.assertEqual(err.splitlines()[0], f"callctl: error: --query-file {path}: {said}")
 
-    def test_profile_replacement_is_used_and_checked(self):
-        document = ("mutation AnswerIncomingCall($iotDeviceId: ID!) "
-                    "{ answerIncomingCall(iotDeviceId: $iotDeviceId) { __typename } }")
+    def test_profile_replacement_is_used_checked_and_minified(self):
+        document = ("mutation PickUp($iotDeviceId: ID!) {\n"
+                    "  answerIncomingCall(iotDeviceId: $iotDeviceId) { __typename }\n}\n")
         with TempHome() as home:
             home.write_config({"profiles": {"default": {"graphql": {"AnswerIncomingCall": document}}}})
-            code, _, err = self.callctl("answer", "--device", "dev_42", home=home)
-            self.assertEqual(code, 0, err)
-            self.assertEqual(json.loads(self.graphql_requests()[0]["body"])["query"], document)
+            _, request = self.sent_request("answer", "--device", "dev_42", home=home)
+            self.assertEqual(request["body"], wire_body(
+                "PickUp", "mutation PickUp($iotDeviceId: ID!) { answerIncomingCall(iotDeviceId: $iotDeviceId) { __typename } }",
+                {"iotDeviceId": "dev_42"}))
 
             self.sb.clear_requests()
             home.write_config({"profiles": {"default": {"graphql": {"AnswerIncomingCall": "mutation X { y }"}}}})
             code, _, err = self.callctl("answer", "--device", "dev_42", home=home)
             self.assertEqual(code, 3, err)
-            self.assertIn("profile 'default' graphql.AnswerIncomingCall", err)
+            self.assertEqual(err.splitlines()[0], "callctl: error: profile 'default' graphql.AnswerIncomingCall: operation X "
+                                                  "does not declare $iotDeviceId (callctl sends it)")
             self.assertEqual(self.graphql_requests(), [])
 
     def test_server_rejecting_the_document_hints_at_replacing_it(self):
@@ -217,9 +289,11 @@ class IntercomTest(SandboxTestCase):
                                                  "{ a: pickUp(x: $iotDeviceId) { y } b: other }")
         code, out, err = self.callctl("-o", "json", "answer", "--device", "dev_42", "--query-file", path)
         self.assertEqual(code, 8, err)
-        lines = [line for line in err.splitlines() if line.startswith("callctl: error: ")]
-        self.assertEqual(lines, ['callctl: error: GraphQL: Cannot query field "pickUp" on type "Mutation".',
-                                 'callctl: error: GraphQL: Cannot query field "other" on type "Mutation".'])
+        # One line per error in the server's order, then the one hint.
+        self.assertEqual(err, 'callctl: error: GraphQL: Cannot query field "pickUp" on type "Mutation".\n'
+                              'callctl: error: GraphQL: Cannot query field "other" on type "Mutation".\n'
+                              "callctl: hint: if the server does not accept the AnswerIncomingCall document, give it "
+                              "its own: --query-file FILE, or `callctl profile set graphql.AnswerIncomingCall @FILE`\n")
         self.assertEqual(len(json.loads(out)["errors"]), 2)
 
 

@@ -441,6 +441,25 @@ class GraphqlTest(SandboxTestCase):
                     self.assertIsNone(answer["data"])
                     self.assertIn("targetState must be", answer["errors"][0]["message"])
 
+    def test_the_log_says_whether_a_document_is_minified(self):
+        minified = " ".join(SET_STATE.split())
+        variables = {"iotDeviceId": "dev_42", "stateInput": [{"action": "open", "value": "true"}]}
+        for query, operation, expected in [(SET_STATE, "SetIoTDeviceState", False),
+                                           (minified, "SetIoTDeviceState", True),
+                                           (minified + " ", None, False),
+                                           ("{ a }  # comment", None, False)]:
+            with self.subTest(query=query):
+                self.sandbox.clear_requests()
+                status, _ = self.graphql(query, variables, operation)
+                self.assertEqual(status, 200)
+                entry = [e for e in self.sandbox.requests() if e["path"] == "/graphql"][0]
+                self.assertEqual(entry["graphql"], {"operationName": operation, "minified": expected})
+        # Not a GraphQL request at all: nothing to say.
+        self.sandbox.clear_requests()
+        status, _ = self.sandbox.json_request("POST", "/graphql", {"variables": {}}, self.auth())
+        self.assertEqual(status, 400)
+        self.assertNotIn("graphql", [e for e in self.sandbox.requests() if e["path"] == "/graphql"][0])
+
     def test_syntax_error_has_line_and_column(self):
         status, answer = self.graphql("mutation A($iotDeviceId: ID!) {\n  answerIncomingCall(iotDeviceId: $iotDeviceId) {\n", {})
         self.assertEqual(status, 200)

@@ -31,6 +31,7 @@ struct Exchange {
     std::string subject;          // the bearer token's "sub", once a guard has let the request in
     std::vector<SentPush> pushes;  // sent because of this request; logged after it
     AnswerShapes shapes{};         // how the fault plan wants answers worded
+    nlohmann::json log_fields = nlohmann::json::object();  // what the backend noticed: added to the request's log entry
 
     std::optional<nlohmann::json> json_body() const { return body_json(request); }
 };

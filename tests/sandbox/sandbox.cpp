@@ -220,8 +220,9 @@ void Sandbox::handle(const httplib::Request& req, httplib::Response& res, const 
     case FaultAction::Kind::truncate: break;
     }
 
-    Exchange exchange{req, base_url, {}, {}, fault.shapes};
+    Exchange exchange{req, base_url, {}, {}, fault.shapes, json::object()};
     const Reply reply = router_.dispatch(exchange);
+    for (auto& [key, value] : exchange.log_fields.items()) entry[key] = std::move(value);
     if (reply.drop) {
         entry["status"] = nullptr;
         entry["dropped"] = true;

@@ -1,11 +1,12 @@
 #include "callctl/api/graphql.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "callctl/api/graphql_document.hpp"
+#include "callctl/graphql/document.hpp"
 
 namespace callctl::api {
 
@@ -15,7 +16,7 @@ std::string graphql_body(const GraphqlRequest& request) {
     // nlohmann::json keeps keys sorted, which happens to be the conventional
     // order: operationName, query, variables.
     const json body = {
-        {"operationName", request.operation_name},
+        {"operationName", request.operation_name.empty() ? json(nullptr) : json(request.operation_name)},
         {"query", request.document},
         {"variables", request.variables.is_null() ? json::object() : request.variables},
     };
@@ -83,53 +84,59 @@ Result<GraphqlResponse> read_graphql_response(const http::Response& response, st
 
 Error failure_of(const GraphqlResponse& response, std::string hint) {
     if (response.error_list.empty()) return make_error(ExitCode::internal, "failure_of() on a successful GraphQL response");
-    return make_error(ExitCode::graphql, describe(response.error_list.back()), std::move(hint));
+    Error error = make_error(ExitCode::graphql, describe(response.error_list.front()), std::move(hint));
+    for (std::size_t i = 1; i < response.error_list.size(); ++i) error.more.push_back(describe(response.error_list[i]));
+    return error;
 }
 
-Status check_graphql_document(std::string_view document, const DocumentCheck& check) {
-    auto fail = [&](std::string why, std::string hint = {}) -> Status {
-        return make_error(ExitCode::bad_input, fmt::format("{}: {}", check.origin, why), std::move(hint));
+Result<std::string> check_graphql_document(std::string_view document, const DocumentCheck& check) {
+    auto fail = [&](ExitCode code, std::string why, std::string hint = {}) -> Error {
+        return make_error(code, fmt::format("{}: {}", check.origin, why), std::move(hint));
     };
-    auto parsed = parse_graphql(document);
-    if (!parsed) return fail(parsed.error().message);
+    auto parsed = graphql::parse(document);
+    if (!parsed) return fail(ExitCode::bad_input, graphql::describe(parsed.error()));
 
-    const GraphqlOperation* operation = nullptr;
-    for (const auto& candidate : parsed->operations) {
-        if (candidate.name == check.operation_name) operation = &candidate;
-    }
-    if (operation == nullptr) {
-        std::string found;
-        for (const auto& candidate : parsed->operations) {
-            found += (found.empty() ? "" : ", ") + (candidate.name.empty() ? std::string("(anonymous)") : candidate.name);
+    // The document is the user's (often the vendor's own): its one operation
+    // is sent whatever its name; only a choice among several needs --operation.
+    const graphql::Operation* operation = nullptr;
+    if (check.operation) {
+        operation = check.operation->empty() ? nullptr : parsed->find(*check.operation);
+        if (operation == nullptr) {
+            return fail(ExitCode::usage,
+                        fmt::format("no operation named '{}' (found: {})", *check.operation, parsed->operation_names()),
+                        "--operation names one of the document's operations");
         }
-        // callctl sends operationName, so the server looks the operation up by name.
-        return fail(fmt::format("no operation named {} (found: {})", check.operation_name, found.empty() ? "none" : found),
-                    fmt::format("name it: `mutation {}(...) {{ ... }}`", check.operation_name));
+    } else if (parsed->operations.size() == 1) {
+        operation = &parsed->operations.front();
+    } else {
+        return fail(ExitCode::usage,
+                    fmt::format("holds {} operations ({}): say which to send with --operation NAME", parsed->operations.size(),
+                                parsed->operation_names()));
     }
+    const std::string label = operation->name.empty() ? std::string("the anonymous operation") : "operation " + operation->name;
 
     std::vector<std::string> missing;
     for (const auto& name : check.sent_variables) {
         if (operation->variable(name) == nullptr) missing.push_back("$" + name);
     }
     if (!missing.empty()) {
-        return fail(fmt::format("operation {} does not declare {} (callctl sends {})", check.operation_name,
-                                fmt::join(missing, ", "), missing.size() == 1 ? "it" : "them"),
+        return fail(ExitCode::bad_input,
+                    fmt::format("{} does not declare {} (callctl sends {})", label, fmt::join(missing, ", "),
+                                missing.size() == 1 ? "it" : "them"),
                     check.example.empty() ? std::string() : fmt::format("the built-in document declares `{}`", check.example));
     }
 
     for (const auto& variable : operation->variables) {
         const bool sent = std::find(check.sent_variables.begin(), check.sent_variables.end(), variable.name) !=
                           check.sent_variables.end();
-        const bool required = !variable.type.empty() && variable.type.back() == '!' && !variable.default_value;
-        if (!sent && required) {
-            return fail(fmt::format("operation {} requires ${} ({}), which callctl does not send", check.operation_name,
-                                    variable.name, variable.type),
+        if (!sent && variable.required()) {
+            return fail(ExitCode::bad_input,
+                        fmt::format("{} requires ${} ({}), which callctl does not send", label, variable.name, variable.type),
                         fmt::format("callctl sends only ${}; give ${} a default value or make it nullable",
                                     fmt::join(check.sent_variables, ", $"), variable.name));
         }
     }
-
-    return {};
+    return operation->name;
 }
 
 Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request) {
@@ -146,7 +153,7 @@ Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url
     http_request.body = graphql_body(request);
     http_request.replay = request.replay;
 
-    const std::string what = fmt::format("GraphQL {}", request.operation_name);
+    const std::string what = fmt::format("GraphQL {}", request.operation_name.empty() ? "operation" : request.operation_name);
     auto response = session.send_authorized(std::move(http_request), what, bearer);
     if (!response) return response.error();
     return read_graphql_response(*response, what);

@@ -4,13 +4,15 @@
 
 #include <fmt/format.h>
 
+#include "callctl/graphql/document.hpp"
+
 namespace callctl::api {
 
 using nlohmann::json;
 
-// The documents exactly as in protocols.md §3. SetIoTDeviceState is the one
-// the vendor's Android app ships; AnswerIncomingCall is a convention (the
-// vendor's document is not public), hence the replacement mechanism.
+// The documents as callctl(1) prints them ("answer"); they are sent minified.
+// SetIoTDeviceState is the one the vendor's Android app ships; AnswerIncomingCall
+// is a convention (the vendor's document is not public), hence replacements.
 const std::vector<GraphqlOperationSpec>& graphql_operations() {
     static const std::vector<GraphqlOperationSpec> operations = {
         {"SetIoTDeviceState",
@@ -76,32 +78,36 @@ std::string declaration(const GraphqlOperationSpec& operation) {
 }  // namespace
 
 Result<ChosenDocument> choose_document(const GraphqlOperationSpec& operation, const config::Settings& settings,
-                                       const std::optional<DocumentOverride>& query_file) {
+                                       const DocumentOptions& options) {
     ChosenDocument chosen;
-    if (query_file) {
-        chosen = {query_file->text, query_file->origin};
+    if (options.query_file) {
+        chosen = {options.query_file->text, options.query_file->origin, {}};
     } else if (auto it = settings.graphql_documents.find(std::string(operation.name)); it != settings.graphql_documents.end()) {
-        chosen = {it->second, fmt::format("profile '{}' graphql.{}", settings.profile, operation.name)};
+        chosen = {it->second, fmt::format("profile '{}' graphql.{}", settings.profile, operation.name), {}};
     } else {
-        return ChosenDocument{std::string(operation.document), "built-in"};
+        chosen = {std::string(operation.document), "built-in", {}};
     }
-    const DocumentCheck check{operation.name, operation.variables, chosen.origin, declaration(operation)};
-    if (auto checked = check_graphql_document(chosen.text, check); !checked) return checked.error();
+    const DocumentCheck check{operation.variables, chosen.origin, declaration(operation), options.operation};
+    auto name = check_graphql_document(chosen.text, check);
+    if (!name) return name.error();
+    chosen.operation_name = std::move(*name);
     return chosen;
 }
 
 Result<GraphqlRequest> intercom_request(IntercomAction action, const std::string& device_id,
-                                        const config::Settings& settings,
-                                        const std::optional<DocumentOverride>& query_file) {
+                                        const config::Settings& settings, const DocumentOptions& options) {
     const IntercomActionSpec& spec = intercom_action(action);
     const GraphqlOperationSpec* operation = find_graphql_operation(spec.operation);
     if (operation == nullptr) return make_error(ExitCode::internal, fmt::format("no GraphQL operation {}", spec.operation));
-    auto document = choose_document(*operation, settings, query_file);
+    auto document = choose_document(*operation, settings, options);
     if (!document) return document.error();
+    // Sent the way the vendor's app sends its documents (callctl(1), WIRE FORMATS).
+    auto minified = graphql::minify(document->text);
+    if (!minified) return make_error(ExitCode::internal, fmt::format("{}: {}", document->origin, graphql::describe(minified.error())));
 
     GraphqlRequest request;
-    request.operation_name = std::string(operation->name);
-    request.document = std::move(document->text);
+    request.operation_name = std::move(document->operation_name);
+    request.document = std::move(*minified);
     request.variables = intercom_variables(action, device_id);
     request.replay = http::Replay::idempotent;  // each mutation sets a state: sending it twice is harmless
     return request;

@@ -45,8 +45,14 @@ std::vector<Piece> split_secrets(std::string_view text, const std::vector<Secret
         spellings.push_back({secret.value, &secret, true});
         for (auto& form : detail::encoded_forms(secret.value)) spellings.push_back({std::move(form), &secret, false});
     }
-    std::stable_sort(spellings.begin(), spellings.end(),
-                     [](const Spelling& a, const Spelling& b) { return a.text.size() > b.text.size(); });
+    // Of two spellings of one length, the encoded one first: when a secret's
+    // escaped form is also registered as a secret of its own (the intercom
+    // login registers the password as its JSON body spells it), no variable
+    // holding the raw value can stand in for it, so it is masked.
+    std::stable_sort(spellings.begin(), spellings.end(), [](const Spelling& a, const Spelling& b) {
+        if (a.text.size() != b.text.size()) return a.text.size() > b.text.size();
+        return !a.replayable && b.replayable;
+    });
     std::vector<Piece> pieces;
     std::string literal;
     std::size_t i = 0;

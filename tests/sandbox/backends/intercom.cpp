@@ -5,7 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "callctl/api/graphql_document.hpp"
+#include "callctl/graphql/document.hpp"
+#include "graphql_tree.hpp"
 
 namespace callctl::sandbox {
 
@@ -20,24 +21,6 @@ json graphql_error(std::string message, std::optional<std::string> path = std::n
 }
 
 Reply graphql_failure(json errors) { return Reply{200, json{{"data", nullptr}, {"errors", std::move(errors)}}}; }
-
-// The fields selected under a root field, with inline fragments and spreads
-// flattened (the sandbox's result types have no interfaces to tell apart).
-void flatten_fields(const std::vector<api::GraphqlSelection>& selections, const api::GraphqlDocument& doc,
-                    std::vector<const api::GraphqlField*>& out, int depth = 0) {
-    if (depth > 16) return;  // fragment cycles are rejected by the parser; this is belt and braces
-    for (const auto& sel : selections) {
-        if (sel.kind == api::GraphqlSelection::Kind::field) {
-            out.push_back(&sel.field);
-        } else if (sel.kind == api::GraphqlSelection::Kind::inline_fragment) {
-            flatten_fields(sel.selections, doc, out, depth + 1);
-        } else {
-            for (const auto& fragment : doc.fragments) {
-                if (fragment.name == sel.fragment_name) flatten_fields(fragment.selections, doc, out, depth + 1);
-            }
-        }
-    }
-}
 
 // What each root field of the sandbox's schema returns and accepts.
 struct RootFieldSpec {
@@ -55,6 +38,19 @@ const std::map<std::string, RootFieldSpec>& mutation_fields() {
     return specs;
 }
 
+// What the request log records of a GraphQL request beyond its body: the
+// operationName as sent, and whether the document is minified the way the
+// vendor's app sends its documents (callctl(1), WIRE FORMATS). The document
+// is executed either way: servers take any whitespace.
+json wire_form(const json& body) {
+    if (!body.is_object() || !body.contains("query") || !body.at("query").is_string()) return json::object();
+    const std::string& query = body.at("query").get_ref<const std::string&>();
+    const auto minified = graphql::minify(query);
+    return json{{"graphql",
+                 {{"operationName", body.contains("operationName") ? body.at("operationName") : json(nullptr)},
+                  {"minified", minified.has_value() && *minified == query}}}};
+}
+
 }  // namespace
 
 IntercomBackend::IntercomBackend(Shared& shared) : tokens_(shared.tokens), logins_(shared.intercom_logins) {
@@ -67,6 +63,7 @@ void IntercomBackend::install(Router& router) {
     router.route({"POST"}, exact("/graphql"), [this](Exchange& x) {
         const auto body = x.json_body();
         if (!body) return Reply{400, json{{"errors", json::array({{{"message", "the body is not valid JSON"}}})}}};
+        x.log_fields = wire_form(*body);
         return graphql(*body, x.pushes);
     });
     router.admin({}, exact("/_sandbox/devices"), [this](const httplib::Request&, const json&) { return Reply{200, devices()}; });
@@ -76,21 +73,21 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
     if (!body.is_object() || !body.contains("query") || !body.at("query").is_string()) {
         return Reply{400, json{{"errors", json::array({graphql_error("POST body must be {\"query\":..., \"variables\":{...}}")})}}};
     }
-    auto parsed = api::parse_graphql_detailed(body.at("query").get<std::string>());
+    auto parsed = gql::parse_tree(body.at("query").get<std::string>());
     if (!parsed) {
         const auto& e = parsed.error();
         json error = graphql_error(fmt::format("Syntax Error: {} ({}:{})", e.message, e.line, e.column));
         error["locations"] = json::array({{{"line", e.line}, {"column", e.column}}});
         return Reply{200, json{{"errors", json::array({error})}}};
     }
-    const api::GraphqlDocument& doc = *parsed;
+    const gql::Tree& doc = *parsed;
 
     std::string operation_name;
     if (body.contains("operationName") && !body.at("operationName").is_null()) {
         if (!body.at("operationName").is_string()) return graphql_failure(json::array({graphql_error("operationName must be a string")}));
         operation_name = body.at("operationName").get<std::string>();
     }
-    const api::GraphqlOperation* op = doc.find(operation_name);
+    const gql::Operation* op = doc.find(operation_name);
     if (op == nullptr) {
         return graphql_failure(json::array({graphql_error(
             operation_name.empty() ? "Must provide operation name if query contains multiple operations."
@@ -106,12 +103,12 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
     for (const auto& v : op->variables) {
         if (variables.contains(v.name)) continue;
         if (v.default_value) {
-            if (auto value = api::resolve_value(*v.default_value, json::object())) variables[v.name] = *value;
+            if (auto value = gql::resolve_value(*v.default_value, json::object())) variables[v.name] = *value;
         } else if (!v.type.empty() && v.type.back() == '!') {
             errors.push_back(graphql_error(fmt::format("Variable \"${}\" of required type \"{}\" was not provided.", v.name, v.type)));
         }
     }
-    for (const auto& name : op->referenced_variables) {
+    for (const auto& name : op->used_variables) {
         if (!variables.contains(name) && op->variable(name) != nullptr && !op->variable(name)->type.ends_with("!")) {
             errors.push_back(graphql_error(fmt::format("Variable \"${}\" was not provided.", name)));
         }
@@ -120,7 +117,9 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
 
     // Validate every root field before executing any, as a real server does.
     const std::string root_type = op->kind == "mutation" ? "Mutation" : op->kind == "query" ? "Query" : "Subscription";
-    for (const auto& field : op->root_selections) {
+    const std::vector<const gql::Field*> root_fields = gql::flatten(op->selections, doc);
+    for (const gql::Field* root : root_fields) {
+        const gql::Field& field = *root;
         if (field.name == "__typename") continue;
         const auto spec = mutation_fields().find(field.name);
         if (op->kind != "mutation" || spec == mutation_fields().end()) {
@@ -139,8 +138,7 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
                                                            field.name, arg_name, arg_type)));
             }
         }
-        std::vector<const api::GraphqlField*> subfields;
-        flatten_fields(field.selections, doc, subfields);
+        const std::vector<const gql::Field*> subfields = gql::flatten(field.selections, doc);
         if (subfields.empty()) {
             errors.push_back(graphql_error(fmt::format("Field \"{}\" of type \"{}!\" must have a selection of subfields.", field.name, spec->second.type)));
         }
@@ -155,7 +153,8 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
 
     json data = json::object();
     bool failed = false;
-    for (const auto& field : op->root_selections) {
+    for (const gql::Field* root : root_fields) {
+        const gql::Field& field = *root;
         const std::string& key = field.response_key();
         if (field.name == "__typename") {
             data[key] = root_type;
@@ -163,7 +162,7 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
         }
         json args = json::object();
         for (const auto& arg : field.arguments) {
-            auto value = api::resolve_value(arg.value, variables);
+            auto value = gql::resolve_value(arg.value, variables);
             if (!value) {
                 errors.push_back(graphql_error(value.error().message, key));
                 break;
@@ -174,8 +173,7 @@ Reply IntercomBackend::graphql(const json& body, std::vector<SentPush>& pushes) 
             failed = true;
             continue;
         }
-        std::vector<const api::GraphqlField*> subfields;
-        flatten_fields(field.selections, doc, subfields);
+        const std::vector<const gql::Field*> subfields = gql::flatten(field.selections, doc);
 
         const std::lock_guard lock(mutex_);
         const json id = field.name == "answerIncomingCall" ? args["iotDeviceId"] : args["id"];

@@ -1,13 +1,15 @@
-// A small GraphQL-over-HTTP client (protocols.md §3): POST <graphql_url> with
-// {"operationName","query","variables"} and a bearer token. A 200 answer whose
-// `errors` array is non-empty is a failure (exit 8), but its partial `data` is
-// kept so that JSON output can still show it.
+// A small GraphQL-over-HTTP client (callctl(1), WIRE FORMATS): POST
+// <graphql_url> with {"operationName","query","variables"} and a bearer token.
+// A 200 answer whose `errors` array is non-empty is a failure (exit 8), but
+// its partial `data` is kept so that JSON output can still show it.
 //
 // Replacement documents (--query-file, a profile's graphql.<Operation>) are
-// checked here before anything is sent: they must parse, contain the named
-// operation, and declare every variable callctl sends.
+// checked here before anything is sent: they must parse, hold the operation
+// to send (the only one, or the one --operation names), and declare every
+// variable callctl sends.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +23,10 @@
 namespace callctl::api {
 
 struct GraphqlRequest {
-    std::string operation_name;
-    std::string document;  // the `query` member
+    std::string operation_name;  // empty: an anonymous operation, sent as null
+    std::string document;        // the `query` member, as sent (minified)
     nlohmann::json variables = nlohmann::json::object();
-    // State-setting mutations are idempotent (cli.md, "Retries").
+    // State-setting mutations are idempotent (callctl(1), RETRIES).
     http::Replay replay = http::Replay::idempotent;
 };
 
@@ -58,23 +60,29 @@ std::string describe(const GraphqlError& error);
 // `errors` array is returned as data here; see failure_of().
 Result<GraphqlResponse> read_graphql_response(const http::Response& response, std::string_view what);
 
-// The exit-8 Error for a failed response: the last error's line (the CLI
-// prints the others before it), with `hint` attached.
+// The exit-8 Error for a failed response: one line per error, in the
+// server's order (the first is the message, the others Error::more), with
+// `hint` attached.
 Error failure_of(const GraphqlResponse& response, std::string hint = {});
 
-// What a replacement document must satisfy for one operation.
+// What a document must satisfy to be sent in callctl's place.
 struct DocumentCheck {
-    std::string_view operation_name;
     std::vector<std::string> sent_variables;  // names without '$'
     std::string origin;                       // "--query-file q.graphql", for messages
     std::string example;  // hint when variables are wrong: "mutation Op($iotDeviceId: ID!)"
+    std::optional<std::string> operation;     // --operation NAME, when given
 };
 
-// Parses `document` and checks it against `check`; bad_input (3) naming what
-// is missing: a syntax error (with line:column; the parser also rejects a
-// variable used but never declared), the operation, a variable callctl sends
-// that is not declared, or a required variable callctl does not send.
-Status check_graphql_document(std::string_view document, const DocumentCheck& check);
+// Parses `document` and checks it against `check`; returns the name of the
+// operation to send ("" for an anonymous one). The operation is the one
+// check.operation names, else the document's only one. Failures name what is
+// wrong, with line:column where there is one:
+// - bad_input (3): not GraphQL (syntax, or a rule such as a variable used but
+//   never declared); a variable callctl sends that the operation does not
+//   declare; a required variable callctl does not send;
+// - usage (2): several operations and no --operation, or an --operation the
+//   document does not hold (the message lists the names it holds).
+Result<std::string> check_graphql_document(std::string_view document, const DocumentCheck& check);
 
 // Sends `request` to `url` through the session (bearer auth, refresh on 401,
 // retries per request.replay). HTTP and transport failures are Errors (4, 5,

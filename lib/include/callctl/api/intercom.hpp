@@ -1,8 +1,8 @@
-// Intercom control over GraphQL (protocols.md §3): answer an incoming call,
-// open the door, end the call. The operations and their built-in documents
-// live in one table (graphql_operations()); a document may be replaced for
-// one run (--query-file) or per profile (graphql.<Operation>), and every
-// replacement is checked before sending.
+// Intercom control over GraphQL (callctl(1), "answer" and WIRE FORMATS):
+// answer an incoming call, open the door, end the call. The operations and
+// their built-in documents live in one table (graphql_operations()); a
+// document may be replaced for one run (--query-file) or per profile
+// (graphql.<Operation>). Every document is checked, then sent minified.
 #pragma once
 
 #include <optional>
@@ -55,20 +55,28 @@ struct DocumentOverride {
     std::string origin;  // "--query-file answer.graphql"
 };
 
+// What the command line says about the document: --query-file, --operation.
+struct DocumentOptions {
+    std::optional<DocumentOverride> query_file;
+    std::optional<std::string> operation;
+};
+
 // The document that will be sent, and where it came from: --query-file >
-// the profile's graphql.<Operation> > built-in. Replacements are checked
-// (check_graphql_document); a bad one is bad_input (3) and nothing is sent.
+// the profile's graphql.<Operation> > built-in. Every one is checked
+// (check_graphql_document): a bad one is an Error (3, or 2 for the choice of
+// operation) and nothing is sent.
 struct ChosenDocument {
-    std::string text;
-    std::string origin;  // "built-in", "--query-file FILE", "profile 'p' graphql.AnswerIncomingCall"
+    std::string text;            // as written
+    std::string origin;          // "built-in", "--query-file FILE", "profile 'p' graphql.AnswerIncomingCall"
+    std::string operation_name;  // the operation to send; "" for an anonymous one
 };
 Result<ChosenDocument> choose_document(const GraphqlOperationSpec& operation, const config::Settings& settings,
-                                       const std::optional<DocumentOverride>& query_file);
+                                       const DocumentOptions& options);
 
-// The complete request for `action` (document chosen and checked as above).
+// The complete request for `action`: the document chosen and checked as
+// above, minified (graphql::minify), its operation's name as operationName.
 Result<GraphqlRequest> intercom_request(IntercomAction action, const std::string& device_id,
-                                        const config::Settings& settings,
-                                        const std::optional<DocumentOverride>& query_file);
+                                        const config::Settings& settings, const DocumentOptions& options);
 
 // A hint for a failed response: when the server rejected the document itself
 // (errors without a path), point at the ways to replace it.
