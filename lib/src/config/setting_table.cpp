@@ -68,6 +68,14 @@ const std::vector<SettingRow>& setting_rows() {
          .field = &Settings::dry_run},
         {.name = "no_color", .type = T::on_off, .flag = "--no-color", .env = "NO_COLOR", .help = "No colour [env: {env}]",
          .flag_field = &Flags::no_color, .field = &Settings::no_color},
+        // The webhook half of the delivery loop (callctl(1), "send-webhook").
+        {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
+         .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
+         .scope = Scope::command, .empty_hint = "write the Webex webhook's secret into it, or pass it in CALLCTL_WEBEX_SECRET"},
+        // The Kaleyra company API key: it signs Kaleyra's webhooks (send-webhook, listen).
+        {.name = "kaleyra_api_key", .type = T::secret, .flag = "--kaleyra-key-file", .env = "CALLCTL_KALEYRA_API_KEY",
+         .help = "Read the Kaleyra company API key from FILE ('-' = stdin) [env: {env} holds the key itself]",
+         .scope = Scope::command, .empty_hint = "write the Kaleyra company API key into it, or pass it in CALLCTL_KALEYRA_API_KEY"},
     };
     return rows;
 }
