@@ -83,6 +83,7 @@ void register_intercom(CLI::App& app, Context& context);  // answer, open-door, 
 void register_decode_push(CLI::App& app, Context& context);
 void register_encode_push(CLI::App& app, Context& context);
 void register_send_webhook(CLI::App& app, Context& context);
+void register_webex_webhook(CLI::App& app, Context& context);
 void register_completion(CLI::App& app, Context& context);
 
 // Parses argv, runs the chosen subcommand, prints any error, and returns the

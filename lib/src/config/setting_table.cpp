@@ -68,7 +68,13 @@ const std::vector<SettingRow>& setting_rows() {
          .field = &Settings::dry_run},
         {.name = "no_color", .type = T::on_off, .flag = "--no-color", .env = "NO_COLOR", .help = "No colour [env: {env}]",
          .flag_field = &Flags::no_color, .field = &Settings::no_color},
-        // The webhook half of the delivery loop (callctl(1), "send-webhook").
+        // The webhook half of the delivery loop (callctl(1), "send-webhook", "webex-webhook").
+        {.name = "webex_url", .type = T::url, .flag = "--webex-url", .env = "CALLCTL_WEBEX_URL", .in_profile = true,
+         .default_value = "https://webexapis.com", .help = "Base URL of the Webex REST API [env: {env}] (default {default})",
+         .scope = Scope::command, .label = "Webex URL"},
+        {.name = "webex_token", .type = T::secret, .flag = "--webex-token-file", .env = "CALLCTL_WEBEX_TOKEN",
+         .help = "Read the Webex bearer token (an org admin's) from FILE ('-' = stdin) [env: {env} holds the token itself]",
+         .scope = Scope::command, .empty_hint = "write a Webex org admin's access token into it, or pass it in CALLCTL_WEBEX_TOKEN"},
         {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
          .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
          .scope = Scope::command, .empty_hint = "write the Webex webhook's secret into it, or pass it in CALLCTL_WEBEX_SECRET"},

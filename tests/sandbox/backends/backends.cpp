@@ -6,6 +6,7 @@
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webex_api.hpp"
 #include "webhooks.hpp"
 
 namespace callctl::sandbox {
@@ -26,6 +27,7 @@ Backends::Backends(Shared& shared) {
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
     add<WebhookBackend>();
+    add<WebexApiBackend>();
 }
 
 void Backends::add_options(CLI::App& app) {
