@@ -72,6 +72,12 @@ bool Context::stderr_color() const {
 
 void Context::warn(std::string_view text) const {
     if (settings_ && settings_->quiet) return;
+    // stdout failed: the run stops with one line (141: none), not one per
+    // item it left unfinished.
+    if (util::stop_reason() == util::StopReason::output_closed ||
+        util::stop_reason() == util::StopReason::output_failed) {
+        return;
+    }
     std::fprintf(stderr, "callctl: warning: %.*s\n", static_cast<int>(text.size()), text.data());
 }
 
@@ -88,10 +94,33 @@ void on_run(CLI::App& command, Context& context, std::function<Status(Context&)>
 
 namespace {
 
+// The only place "callctl: error:" is written: the message, its further
+// lines, then the hint.
 void print_error(const Error& error, bool color) {
     const char* label = color ? "\x1b[1;31merror:\x1b[0m" : "error:";
     std::fprintf(stderr, "callctl: %s %s\n", label, error.message.c_str());
+    for (const auto& line : error.more) std::fprintf(stderr, "callctl: %s %s\n", label, line.c_str());
     if (!error.hint.empty()) std::fprintf(stderr, "callctl: hint: %s\n", error.hint.c_str());
+}
+
+// The exit code of a run that stopped early, and its one line: 141 says
+// nothing (nobody is reading), 12 names the write that failed, 130 and 143
+// the signal (the command's own stop error when it has one).
+int stopped_exit(const Status& status, Context& context, bool color) {
+    const util::StopReason reason = util::stop_reason();
+    if (reason == util::StopReason::output_closed) return to_int(ExitCode::broken_pipe);
+    if (reason == util::StopReason::output_failed) {
+        const auto& failure = context.out().failure();
+        print_error(failure ? *failure : make_error(ExitCode::output_failed, "cannot write the output"), color);
+        return to_int(ExitCode::output_failed);
+    }
+    const ExitCode code = reason == util::StopReason::sigterm ? ExitCode::terminated : ExitCode::interrupted;
+    if (status || status.error().code != code) {
+        print_error(make_error(code, code == ExitCode::terminated ? "terminated" : "interrupted"), color);
+    } else {
+        print_error(status.error(), color);
+    }
+    return to_int(code);
 }
 
 void build_app(CLI::App& app, Context& context) {
@@ -99,8 +128,8 @@ void build_app(CLI::App& app, Context& context) {
     app.fallthrough();
     app.require_subcommand(1);
     app.footer("Exit codes: 0 ok, 1 internal, 2 usage, 3 bad input, 4 network/TLS/timeout, 5 auth, 6 HTTP 4xx,\n"
-               "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 130 interrupted.\n"
-               "See callctl(1).");
+               "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 11 expectation failed,\n"
+               "12 output not written, 130 interrupted, 141 stdout closed, 143 terminated. See callctl(1).");
 
     register_profile(app, context);
     register_token(app, context);
@@ -109,6 +138,8 @@ void build_app(CLI::App& app, Context& context) {
     register_create_call(app, context);
     register_call_log(app, context);
     register_intercom(app, context);
+    register_login(app, context);
+    register_kaleyra_token(app, context);
     register_decode_push(app, context);
     register_encode_push(app, context);
     register_send_webhook(app, context);
@@ -148,26 +179,19 @@ int run(int argc, char** argv) {
         status = make_error(ExitCode::internal, fmt::format("internal error: {}", e.what()),
                             "this is a bug in callctl; please report it with the command you ran");
     }
+    if (context.flags.dry_run && context.client() != nullptr) {
+        context.out().command_lines(context.client()->dry_run_commands());
+    }
     context.out().flush();
 
-    const bool dry_run = context.flags.dry_run;
-    if (dry_run && context.client() != nullptr) {
-        for (const auto& command : context.client()->dry_run_commands()) std::printf("%s\n", command.c_str());
-        std::fflush(stdout);
-    }
+    const bool color = context.stderr_color();
+    if (util::interrupted()) return stopped_exit(status, context, color);
     if (!status) {
         const Error& error = status.error();
-        if (error.code == ExitCode::ok) return 0;  // a dry run stopped at its first request
-        if (util::interrupted() && error.code != ExitCode::interrupted) {
-            print_error(make_error(ExitCode::interrupted, "interrupted"), context.stderr_color());
-            return to_int(ExitCode::interrupted);
-        }
-        print_error(error, context.stderr_color());
+        // A dry run stopped at a request it printed instead of sending: done.
+        if (error.is_dry_run()) return to_int(ExitCode::ok);
+        print_error(error, color);
         return to_int(error.code);
-    }
-    if (util::interrupted()) {
-        print_error(make_error(ExitCode::interrupted, "interrupted"), context.stderr_color());
-        return to_int(ExitCode::interrupted);
     }
     return to_int(context.recorded_exit_code());
 }

@@ -80,6 +80,8 @@ void register_phone(CLI::App& app, Context& context);
 void register_create_call(CLI::App& app, Context& context);
 void register_call_log(CLI::App& app, Context& context);
 void register_intercom(CLI::App& app, Context& context);  // answer, open-door, hangup
+void register_login(CLI::App& app, Context& context);     // login intercom, logout intercom
+void register_kaleyra_token(CLI::App& app, Context& context);
 void register_decode_push(CLI::App& app, Context& context);
 void register_encode_push(CLI::App& app, Context& context);
 void register_send_webhook(CLI::App& app, Context& context);

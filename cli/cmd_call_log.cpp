@@ -48,7 +48,7 @@ public:
         : context_(context), out_(context.out()), ids_(ids), single_(single), pretty_(context.terminal().stdout_tty) {}
 
     void put(std::size_t index, Result<api::CallLog> outcome) {
-        if (!outcome && outcome.error().code == ExitCode::ok) return;  // --dry-run: nothing was sent
+        if (!outcome && outcome.error().is_dry_run()) return;  // --dry-run: nothing was sent
         if (single_) {
             if (outcome) single_log_ = std::move(*outcome);
             else single_error_ = std::move(outcome.error());
@@ -161,7 +161,7 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
             else failed[index] = std::move(outcome.error());
         });
         if (!fetched) return fetched.error();
-        if (util::interrupted()) return make_error(ExitCode::interrupted, "interrupted while waiting for the calls");
+        if (util::interrupted()) return stopped_error("waiting for the calls");
         if (dry_run) return {};  // one round of requests shows what polling sends
 
         std::vector<std::size_t> still;
@@ -176,7 +176,7 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
                                     api::to_string(target)));
         if (step.kind != api::WaitStep::Kind::poll_again) break;
         if (!sleep_unless_interrupted(step.sleep)) {
-            return make_error(ExitCode::interrupted, "interrupted while waiting for the calls");
+            return stopped_error("waiting for the calls");
         }
     }
 

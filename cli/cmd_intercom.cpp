@@ -13,6 +13,7 @@
 #include "choices.hpp"
 #include "callctl/api/graphql.hpp"
 #include "callctl/api/intercom.hpp"
+#include "callctl/api/intercom_bearer.hpp"
 #include "callctl/push/push.hpp"
 #include "callctl/util/fs.hpp"
 
@@ -96,18 +97,23 @@ Status run_intercom(api::IntercomAction action, const IntercomOptions& options, 
                                      *query_file ? (*query_file)->origin : "the profile"));
     }
 
-    auto response = api::execute_graphql(**session, *url, *request);
+    // --token/CALLCTL_TOKEN, else the profile's intercom login, else its token-endpoint token.
+    api::IntercomBearer bearer(**session);
+    auto renewal = bearer.renewal();
+    if (!renewal) return renewal.error();
+    auto response = api::execute_graphql(**session, *url, *request, **renewal);
     if (!response) return response.error();
 
     Printer& out = context.out();
     if (response->failed()) {
         // JSON readers still get whatever data the server managed to return.
         if (!out.is_table()) out.json(response->to_json());
-        // One line per error; the last one becomes the returned Error.
-        for (std::size_t i = 0; i + 1 < response->error_list.size(); ++i) {
-            std::fprintf(stderr, "callctl: error: %s\n", api::describe(response->error_list[i]).c_str());
-        }
-        return api::failure_of(*response, api::replacement_hint(request->operation_name, *response));
+        // One line per error, in the server's order: the first is the
+        // message, the others its further lines.
+        Error error = api::failure_of(*response, api::replacement_hint(request->operation_name, *response));
+        error.message = api::describe(response->error_list.front());
+        for (std::size_t i = 1; i < response->error_list.size(); ++i) error.more.push_back(api::describe(response->error_list[i]));
+        return error;
     }
     out.result(response->data, [&] { return confirmation(spec, *device, response->data); });
     return {};

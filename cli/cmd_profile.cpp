@@ -193,11 +193,11 @@ Status run_delete(const ProfileOptions& options, Context& context) {
         return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, target->file.path().string()));
     }
     if (auto saved = target->file.save(); !saved) return saved;
-    // Its stored tokens go with it.
-    auto store = config::CredentialStore::load(target->file.path().parent_path() / "credentials.json");
-    if (!store) return store.error();
-    if (store->erase(options.name)) return store->save();
-    return {};
+    // Its stored credentials go with it, every slot.
+    return config::CredentialStore::update(target->file.path().parent_path() / "credentials.json",
+                                           [&](config::CredentialStore& store) -> Result<bool> {
+                                               return store.erase_profile(options.name);
+                                           });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "callctl/api/kaleyra.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/output/table.hpp"
 #include "callctl/util/interrupt.hpp"
@@ -140,7 +141,9 @@ Status run_send_webhook(const SendWebhookOptions& o, Context& context) {
     if (!settings) return settings.error();
 
     webhook::SignOptions sign;
-    sign.kaleyra_api_key = secret_of(**settings, "kaleyra_api_key");
+    // The one lookup of the company key (kaleyra-token uses it too); none is
+    // fine until a Kaleyra webhook needs signing (check_signable says so).
+    if (auto key = api::kaleyra_api_key(**settings)) sign.kaleyra_api_key = std::move(key->value);
     sign.webex_secret = secret_of(**settings, "webex_secret");
     sign.unsigned_requests = o.unsigned_requests;
     if (!o.kaleyra_signature.empty()) {

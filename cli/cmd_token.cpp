@@ -10,6 +10,7 @@
 
 #include "app.hpp"
 #include "choices.hpp"
+#include "callctl/api/credential_list.hpp"
 #include "callctl/api/token.hpp"
 #include "callctl/crypto/jwt.hpp"
 #include "callctl/output/json.hpp"
@@ -212,6 +213,19 @@ Status run_revoke(const TokenOptions& options, Context& context) {
     return {};
 }
 
+// "intercom   a1b2c3…(redacted)  expires 2024-05-01T12:00:00Z (6d 23h 59m)  resident@example.com"
+std::string credential_line(const json& c) {
+    std::string line = output::cell_text(c["access_token"]);
+    if (!c["expires_at"].is_null()) {
+        line += fmt::format("  expires {} ({})", output::cell_text(c["expires_at"]),
+                            api::format_time_left(c["expires_in"].get<std::int64_t>()));
+    } else {
+        line += "  expiry unknown";
+    }
+    if (c.contains("username")) line += "  " + output::cell_text(c["username"]);
+    return line;
+}
+
 Status run_show(const TokenOptions& options, Context& context) {
     auto settings = context.settings();
     if (!settings) return settings.error();
@@ -219,6 +233,8 @@ Status run_show(const TokenOptions& options, Context& context) {
     auto store = config::CredentialStore::load(s.credentials_path);
     if (!store) return store.error();
     const auto stored = store->get(s.profile);
+    // Every credential the profile stores, in every slot (token show lists them all).
+    const json credentials = api::describe_credentials(store->list(s.profile), api::unix_now(), options.reveal);
 
     api::TokenOrigin origin;
     std::optional<config::StoredToken> metadata;
@@ -228,44 +244,54 @@ Status run_show(const TokenOptions& options, Context& context) {
     } else if (stored) {
         origin = {stored->access_token, "store", store_label(s)};
         metadata = stored;
-    } else {
+    } else if (credentials.empty()) {
         return make_error(ExitCode::auth, fmt::format("no token for profile '{}'", s.profile),
-                          "pass --token-file FILE or CALLCTL_TOKEN, or store one with `callctl token create --save`");
+                          "pass --token-file FILE or CALLCTL_TOKEN, or store one with `callctl token create --save` "
+                          "(or `callctl login intercom`)");
     }
-    const json shown = api::describe_token(origin, metadata, api::unix_now(), options.reveal);
+    json shown = origin.source.empty() ? json{{"token", nullptr}, {"source", "none"}}
+                                       : api::describe_token(origin, metadata, api::unix_now(), options.reveal);
+    shown["credentials"] = credentials;
 
     Printer& out = context.out();
     if (out.quiet()) {
-        out.line(shown["token"].get<std::string>());
+        if (shown["token"].is_string()) out.line(shown["token"].get<std::string>());
         return {};
     }
     out.result(shown, [&] {
         auto text = [&](const char* key) { return output::cell_text(shown.value(key, json())); };
-        std::string expiry = "unknown";
-        if (!shown["expires_at"].is_null()) {
-            expiry = fmt::format("{} ({})", text("expires_at"), api::format_time_left(shown["expires_in"].get<std::int64_t>()));
-        }
-        std::vector<std::pair<std::string, std::string>> fields = {
-            {"Token", text("token") + (options.reveal ? "" : "  (--reveal shows it)")},
-            {"Source", fmt::format("{}: {}", text("source"), text("origin"))},
-            {"Scope", text("scope")},
-            {"Expires", expiry},
-            {"Refresh token", shown.contains("refresh_token") ? (shown["refresh_token"].is_null() ? "none" : text("refresh_token")) : "-"},
-        };
-        if (shown.contains("token_url")) fields.emplace_back("Issued by", text("token_url"));
-        if (shown["jwt"].is_object()) {
-            fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
-            for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
-                std::string cell = output::cell_text(value);
-                if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
-                    cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
-                }
-                fields.emplace_back("  " + claim, cell);
-            }
-            fields.emplace_back("JWT", "claims decoded, signature NOT verified");
+        std::vector<std::pair<std::string, std::string>> fields;
+        if (shown["token"].is_null()) {
+            fields.emplace_back("Token", "none for the token endpoint's commands");
         } else {
-            fields.emplace_back("JWT", "no (an opaque token)");
+            std::string expiry = "unknown";
+            if (!shown["expires_at"].is_null()) {
+                expiry = fmt::format("{} ({})", text("expires_at"), api::format_time_left(shown["expires_in"].get<std::int64_t>()));
+            }
+            fields = {
+                {"Token", text("token") + (options.reveal ? "" : "  (--reveal shows it)")},
+                {"Source", fmt::format("{}: {}", text("source"), text("origin"))},
+                {"Scope", text("scope")},
+                {"Expires", expiry},
+                {"Refresh token", shown.contains("refresh_token") ? (shown["refresh_token"].is_null() ? "none" : text("refresh_token")) : "-"},
+            };
+            if (shown.contains("token_url")) fields.emplace_back("Issued by", text("token_url"));
+            if (shown["jwt"].is_object()) {
+                fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
+                for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
+                    std::string cell = output::cell_text(value);
+                    if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
+                        cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
+                    }
+                    fields.emplace_back("  " + claim, cell);
+                }
+                fields.emplace_back("JWT", "claims decoded, signature NOT verified");
+            } else {
+                fields.emplace_back("JWT", "no (an opaque token)");
+            }
         }
+        fields.emplace_back("Stored", credentials.empty() ? fmt::format("nothing in {}", store_label(s)) : store_label(s));
+        for (const auto& c : credentials) fields.emplace_back("  " + c["slot"].get<std::string>(), credential_line(c));
         return output::render_fields(fields, out.width(), out.style());
     });
     return {};
@@ -333,7 +359,8 @@ void register_token(CLI::App& app, Context& context) {
     revoke->add_flag("--local", options->local, "Only forget the stored token; do not contact the server");
     on_run(*revoke, context, [options](Context& c) { return run_revoke(*options, c); });
 
-    CLI::App* show = token->add_subcommand("show", "The token in use: source, scope, expiry, JWT claims (offline)");
+    CLI::App* show = token->add_subcommand(
+        "show", "The token in use (source, scope, expiry, JWT claims) and every credential the profile stores (offline)");
     show->add_flag("--reveal", options->reveal, "Print the token itself too");
     on_run(*show, context, [options](Context& c) { return run_show(*options, c); });
 

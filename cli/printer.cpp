@@ -1,6 +1,12 @@
 #include "printer.hpp"
 
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
 #include "callctl/output/json.hpp"
+#include "callctl/util/interrupt.hpp"
 
 namespace callctl::cli {
 
@@ -12,11 +18,30 @@ Printer::Printer(config::OutputFormat format, const output::Terminal& terminal, 
       style_{terminal.color},
       width_(terminal.width) {}
 
+void Printer::check_stdout() {
+    if (broken_ || std::ferror(stdout) == 0) return;
+    const int error = errno;
+    broken_ = true;
+    if (error == EPIPE) {
+        // SIGPIPE is ignored, so a closed pipe is this error: nobody is left
+        // to read, or to tell. Stop quietly (141).
+        util::request_stop(util::StopReason::output_closed);
+        return;
+    }
+    failure_ = make_error(ExitCode::output_failed,
+                          fmt::format("cannot write the output: {}", std::strerror(error != 0 ? error : EIO)),
+                          "check the free space and the file standard output goes to");
+    util::request_stop(util::StopReason::output_failed);
+}
+
+void Printer::put(std::string_view bytes) {
+    if (broken_ || bytes.empty()) return;
+    errno = 0;
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) check_stdout();
+}
+
 void Printer::write(std::string_view bytes) {
-    if (!enabled_ || bytes.empty()) return;
-    // A closed pipe (`callctl ... | head -1`) makes fwrite fail with EPIPE
-    // (SIGPIPE is ignored); there is nobody left to tell, so just stop.
-    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    if (enabled_) put(bytes);
 }
 
 void Printer::json(const nlohmann::json& value) {
@@ -44,8 +69,17 @@ void Printer::result(const nlohmann::json& value, const std::function<std::strin
     }
 }
 
+void Printer::command_lines(const std::vector<std::string>& lines) {
+    for (const auto& command : lines) {
+        put(command);
+        put("\n");
+    }
+}
+
 void Printer::flush() {
-    if (enabled_) std::fflush(stdout);
+    if (broken_) return;
+    errno = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) check_stdout();
 }
 
 }  // namespace callctl::cli

@@ -70,8 +70,6 @@ public:
         if (settings_.flush_each_line) out_.flush();
     }
 
-    // Once stdout is gone (`| head`), reading on would be wasted work.
-    static bool output_closed() { return std::ferror(stdout) != 0; }
 
     void finish() {
         flush();
@@ -136,7 +134,7 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
         const ssize_t got = ::read(fd, buffer.data() + end, buffer.size() - end);
         if (got < 0) {
             if (errno == EINTR && !util::interrupted()) continue;
-            status = errno == EINTR ? make_error(ExitCode::interrupted, "interrupted")
+            status = errno == EINTR ? stopped_error("reading the pushes")
                                     : make_error(ExitCode::bad_input, fmt::format("cannot read the input: {}", std::strerror(errno)));
             break;
         }
@@ -156,10 +154,9 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
         }
         if (start == end) start = end = 0;
         if (util::interrupted()) {
-            status = make_error(ExitCode::interrupted, "interrupted");
+            status = stopped_error("reading the pushes");
             break;
         }
-        if (StreamWriter::output_closed()) break;
     }
     writer.finish();
     return status;

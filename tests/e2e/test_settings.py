@@ -135,8 +135,8 @@ class SettingsTest(unittest.TestCase):
 
     def test_unset_names_an_unknown_key(self):
         self.assert_error(self.callctl("profile", "unset", "colour"), 2, "unknown profile key 'colour'",
-                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, webex_url, "
-                          "graphql.<Operation>")
+                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "
+                          "intercom_auth_url, intercom_client_id, kaleyra_url, webex_url, graphql.<Operation>")
         self.assert_error(self.callctl("profile", "unset", "timeout"), 2, "profile 'default' has no timeout")
 
     def test_show_lists_every_profile_setting_with_its_source(self):

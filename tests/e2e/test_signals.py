@@ -1,6 +1,6 @@
 """Ctrl-C: SIGINT while requests are in flight (sandbox latency keeps them there) ends callctl with
 exit 130 within about a second, and an interrupted `token create --save` leaves credentials.json
-byte-identical with no temp file beside it."""
+byte-identical with no temp file beside it. SIGTERM stops the same way, with exit 143."""
 
 from __future__ import annotations
 
@@ -58,9 +58,9 @@ class SignalsTest(SandboxTestCase):
             time.sleep(0.02)
         time.sleep(0.3)  # the requests are written; the answers are seconds away
 
-    def interrupt(self, proc: subprocess.Popen) -> tuple[float, str, str]:
+    def interrupt(self, proc: subprocess.Popen, signum: int = signal.SIGINT) -> tuple[float, str, str]:
         started = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         try:
             out, err = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
@@ -86,6 +86,9 @@ class SignalsTest(SandboxTestCase):
                              "one line for the interrupt, not one per unfinished call")
 
     def test_sigint_during_token_create_save_keeps_the_credentials(self):
+        self.check_token_create_save_survives(signal.SIGINT, 130)
+
+    def check_token_create_save_survives(self, signum: int, code: int) -> None:
         rc, _, err = run_callctl(["--token-url", self.sb.http, "token", "create", "--scope", "virtual-number",
                                   "--save"], home=self.home)
         self.assertEqual(rc, 0, err)
@@ -95,8 +98,8 @@ class SignalsTest(SandboxTestCase):
         proc = self.start(["token", "create", "--scope", "virtual-number", "--save"],
                           {"CALLCTL_TOKEN_URL": self.sb.http})
         self.wait_until_in_flight(proc)
-        elapsed, out, err = self.interrupt(proc)
-        self.assertEqual(proc.returncode, 130, err)
+        elapsed, out, err = self.interrupt(proc, signum)
+        self.assertEqual(proc.returncode, code, err)
         self.assertLess(elapsed, EXIT_WITHIN)
         self.assertEqual(out, "")
         self.assertEqual(credentials.read_bytes(), before, "the stored token is untouched")
@@ -121,6 +124,34 @@ class SignalsTest(SandboxTestCase):
         self.assertFalse(credentials.exists(), "nothing was stored")
         if self.home.config_dir.exists():
             self.assertEqual(list(self.home.config_dir.iterdir()), [])
+
+
+    def test_sigterm_during_a_batch_call_log_exits_143_promptly(self):
+        ids = self.sb.admin("POST", "/_sandbox/calls", {"count": 40, "frozen": True})["callIds"]
+        self.sb.set_faults({"latency_ms": LATENCY_MS})
+        proc = self.start(["-o", "ndjson", "call-log", *ids, "--parallel", "4"],
+                          {"CALLCTL_REST_URL": self.sb.http, "CALLCTL_TOKEN": self.token})
+        self.wait_until_in_flight(proc, sockets=4)
+        elapsed, out, err = self.interrupt(proc, signal.SIGTERM)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertLess(elapsed, EXIT_WITHIN, "callctl did not wait for the slow answers")
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertTrue(all(line["error"]["code"] == 143 for line in lines), out)
+        self.assertEqual([l for l in err.splitlines() if l.startswith("callctl: error:")], ["callctl: error: terminated"])
+
+    def test_sigterm_during_a_single_request_names_it(self):
+        self.sb.set_faults({"latency_ms": LATENCY_MS})
+        [call_id] = self.sb.admin("POST", "/_sandbox/calls", {"count": 1})["callIds"]
+        proc = self.start(["call-log", call_id], {"CALLCTL_REST_URL": self.sb.http, "CALLCTL_TOKEN": self.token})
+        self.wait_until_in_flight(proc)
+        elapsed, out, err = self.interrupt(proc, signal.SIGTERM)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertLess(elapsed, EXIT_WITHIN)
+        self.assertEqual(out, "")
+        self.assertEqual(err, f"callctl: error: terminated: call {call_id}\n")
+
+    def test_sigterm_during_token_create_save_keeps_the_credentials(self):
+        self.check_token_create_save_survives(signal.SIGTERM, 143)
 
 
 if __name__ == "__main__":

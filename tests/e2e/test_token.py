@@ -181,6 +181,11 @@ class TokenTest(SandboxTestCase):
             proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, -signal.SIGKILL)
         self.assertEqual(self.credentials_path.read_bytes(), before)
+        # The sandbox logs the orphaned request once its latency ends: wait for it, or it lands in the
+        # log of whichever test runs next.
+        deadline = time.monotonic() + 10
+        while len(self.logged("/tokens")) < 2 and time.monotonic() < deadline:  # create_saved's, then the killed one
+            time.sleep(0.05)
         self.assertEqual(sorted(p.name for p in self.home.config_dir.iterdir()), ["credentials.json"])
         self.assertEqual(stat.S_IMODE(self.credentials_path.stat().st_mode), 0o600)
 

@@ -27,9 +27,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (const auto& [name, value] : profiles->items()) (void)config::stored_token_from_json(value);
         }
     }
+    // Every slot the file holds, and a write into each kind of slot.
+    for (const char* profile : {"default", "staging"}) {
+        for (const auto& [slot, stored] : store.list(profile)) {
+            auto again = store.get(profile, slot);
+            FUZZ_CHECK(again && again->access_token == stored.access_token);
+        }
+    }
     config::StoredToken token;
     token.access_token = "a";
     store.put("default", token);
+    store.put("default", config::CredentialSlot::intercom(), token);
+    store.put("default", config::CredentialSlot::fcm_oauth("sa@x"), token);
+    FUZZ_CHECK(store.get("default", config::CredentialSlot::fcm_oauth("sa@x")));
+    FUZZ_CHECK(store.get("default") && store.get("default")->access_token == "a");
     (void)store.erase("staging");
+    (void)store.erase("default", config::CredentialSlot::intercom());
+    (void)store.erase_profile("staging");
     return 0;
 }

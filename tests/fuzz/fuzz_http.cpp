@@ -60,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(redacted.find(secret) == std::string::npos);
     }
     (void)http::redact_url(url, secrets);
+    if (const auto parts = http::parse_url(url)) FUZZ_CHECK(!parts->scheme.empty());
     (void)http::redact_body(rest, secrets);
     (void)http::redact_header_value(rest, secret);
 

@@ -63,23 +63,34 @@ std::optional<AccessTokens::Info> AccessTokens::find(const std::string& access_t
     return it->second.info;
 }
 
-std::optional<Reply> AccessTokens::check_bearer(const std::string& authorization_header, std::string* subject) const {
-    auto unauthorized = [](std::string message) {
-        Reply reply = error_reply(401, "unauthorized", std::move(message));
-        reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"callctl-sandbox\", error=\"invalid_token\"");
-        return reply;
-    };
+Reply unauthorized_reply(std::string message) {
+    Reply reply = error_reply(401, "unauthorized", std::move(message));
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"callctl-sandbox\", error=\"invalid_token\"");
+    return reply;
+}
+
+Expected<std::string, Reply> bearer_of(const std::string& authorization_header) {
     constexpr std::string_view prefix = "Bearer ";
-    if (authorization_header.empty()) return unauthorized("missing Authorization: Bearer <token>");
+    if (authorization_header.empty()) return unauthorized_reply("missing Authorization: Bearer <token>");
     if (authorization_header.size() <= prefix.size() ||
         !std::equal(prefix.begin(), prefix.end(), authorization_header.begin(),
                     [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
-        return unauthorized("Authorization must be 'Bearer <token>'");
+        return unauthorized_reply("Authorization must be 'Bearer <token>'");
     }
-    const auto info = find(authorization_header.substr(prefix.size()));
-    if (!info) return unauthorized("unknown access token");
-    if (info->revoked) return unauthorized("access token has been revoked");
-    if (info->expires_at <= unix_now()) return unauthorized("access token has expired");
+    return authorization_header.substr(prefix.size());
+}
+
+std::optional<Reply> AccessTokens::check_bearer(const std::string& authorization_header, std::string* subject) const {
+    auto token = bearer_of(authorization_header);
+    if (!token) return token.error();
+    return check(*token, subject);
+}
+
+std::optional<Reply> AccessTokens::check(const std::string& access_token, std::string* subject) const {
+    const auto info = find(access_token);
+    if (!info) return unauthorized_reply("unknown access token");
+    if (info->revoked) return unauthorized_reply("access token has been revoked");
+    if (info->expires_at <= unix_now()) return unauthorized_reply("access token has expired");
     if (subject != nullptr) *subject = info->subject;
     return std::nullopt;
 }

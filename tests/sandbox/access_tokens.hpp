@@ -8,9 +8,17 @@
 #include <optional>
 #include <string>
 
+#include "callctl/error.hpp"
 #include "reply.hpp"
 
 namespace callctl::sandbox {
+
+// The 401 a protected route answers: {"error":"unauthorized","message":…}
+// with a WWW-Authenticate challenge.
+Reply unauthorized_reply(std::string message);
+// The token of an `Authorization: Bearer <token>` header (the scheme in any
+// case), or the 401 to answer when there is none.
+Expected<std::string, Reply> bearer_of(const std::string& authorization_header);
 
 // Set from the command line (--jwt-secret, --token-ttl) before any request.
 struct TokenSettings {
@@ -46,6 +54,8 @@ public:
     // `Authorization: Bearer <token>` of a protected route: nullopt when the
     // token is good (and then `subject` is its "sub"), else the 401 to answer.
     std::optional<Reply> check_bearer(const std::string& authorization_header, std::string* subject = nullptr) const;
+    // The same for a token already taken from its header.
+    std::optional<Reply> check(const std::string& access_token, std::string* subject = nullptr) const;
 
     const TokenSettings& settings() const { return settings_; }
 

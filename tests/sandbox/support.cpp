@@ -5,11 +5,14 @@
 #include <fmt/format.h>
 
 #include "callctl/crypto/crypto.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::sandbox {
 
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+long long unix_now() { return util::unix_now(); }
+
+std::string iso8601(std::chrono::system_clock::time_point when) {
+    return util::format_iso8601_ms(std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count());
 }
 
 std::string random_hex(std::size_t bytes) { return crypto::hex_encode(crypto::random_bytes(bytes)); }

@@ -75,7 +75,8 @@ TEST_CASE("setting table: each default is the table's, wherever a struct needs o
 
 TEST_CASE("setting table: the profile keys and their list come from the rows") {
     CHECK(profile_keys_text() ==
-          "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, webex_url, graphql.<Operation>");
+          "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, intercom_auth_url, "
+          "intercom_client_id, kaleyra_url, webex_url, graphql.<Operation>");
     ConfigFile file = *ConfigFile::parse("{}", "config.json");
     auto unknown = file.set("default", "colour", "blue");
     REQUIRE_FALSE(unknown);

@@ -192,11 +192,21 @@ TEST_CASE("open() failures are push_crypto and return no plaintext") {
         CHECK(r.error().code == ExitCode::push_crypto);
     }
     SUBCASE("truncated by one block: bad padding") {
+        // IV ‖ C1..Ck; drop Ck. The block left last, C(k-1), decrypts to
+        // D(C(k-1)) XOR C(k-2): plaintext, whose last byte is at the same
+        // offset in the plaintext as C(k-2)'s last byte is in the blob.
+        // XOR-ing that byte with the known plaintext byte makes the block end
+        // in 0x00, never valid PKCS#7 padding, whatever the random IV was.
+        // (Flipping a byte of C(k-1) itself would scramble the block at
+        // random, and 1 time in 256 leave a valid pad.)
         auto blob = *base64_decode(sealed);
         blob.resize(blob.size() - 16);
-        blob[blob.size() - 1] ^= 0x55;  // make the last byte an impossible pad
+        const std::size_t last = blob.size() - 17;
+        REQUIRE(last < plain.size());
+        blob[last] = static_cast<char>(blob[last] ^ plain[last]);
         auto r = open(key32, base64_encode(blob));
-        if (!r) CHECK(r.error().code == ExitCode::push_crypto);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ExitCode::push_crypto);
     }
     SUBCASE("shorter than IV, or IV only") {
         for (std::size_t n : {0u, 5u, 16u, 31u}) {

@@ -11,11 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "callctl/api/errors.hpp"
 #include "callctl/http/http.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "http_test_server.hpp"
 
 using namespace callctl::http;
+using callctl::api::to_error;  // failures become Errors in api/ (errors.hpp)
 using callctl::testing::http_response;
 using callctl::testing::RawRequest;
 using callctl::testing::Reply;
@@ -376,7 +378,7 @@ TEST_CASE("http client: dry run records curl commands and sends nothing") {
     const Outcome outcome = client.send(request);
     REQUIRE_FALSE(outcome.has_value());
     CHECK(outcome.error().kind == TransportFailure::dry_run);
-    CHECK(to_error(outcome.error(), "GET /config").code == callctl::ExitCode::ok);
+    CHECK(to_error(outcome.error(), "GET /config").is_dry_run());
 
     std::vector<std::size_t> done;
     client.send_all({get(server.url("/a")), get(server.url("/b"))}, 4,
@@ -396,20 +398,4 @@ TEST_CASE("http client: bad URL and unsupported scheme") {
     CHECK(file.error().kind == TransportFailure::bad_url);
     CHECK(file.error().attempts == 1);
     CHECK(to_error(file.error(), "GET file:///etc/passwd").code == callctl::ExitCode::usage);
-}
-
-TEST_CASE("http to_error: messages") {
-    TransportError tls{TransportFailure::tls, "SSL certificate problem: self-signed certificate", 60,
-                       "https://example.test:8443/tokens?x=1"};
-    const auto error = to_error(tls, "POST https://example.test:8443/tokens");
-    CHECK(error.code == callctl::ExitCode::network);
-    CHECK(error.message == "TLS failure talking to https://example.test:8443: SSL certificate problem: self-signed certificate");
-    CHECK(error.hint == "use --cacert FILE to trust a private CA, or -k to skip verification");
-
-    TransportError refused;
-    refused.kind = TransportFailure::refused;
-    CHECK(to_error(refused, "GET https://h/x").message == "cannot connect to h:443 (connection refused)");
-
-    TransportError timeout{TransportFailure::timeout, "", 28, "http://h/x", milliseconds{30010}};
-    CHECK(to_error(timeout, "GET http://h/x").message == "timed out after 30 s: GET http://h/x");
 }

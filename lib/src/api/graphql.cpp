@@ -133,6 +133,11 @@ Status check_graphql_document(std::string_view document, const DocumentCheck& ch
 }
 
 Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request) {
+    return execute_graphql(session, url, request, session.bearer_renewal());
+}
+
+Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request,
+                                        RenewOn401& bearer) {
     http::Request http_request;
     http_request.method = http::Method::post;
     http_request.url = url;
@@ -142,7 +147,7 @@ Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url
     http_request.replay = request.replay;
 
     const std::string what = fmt::format("GraphQL {}", request.operation_name);
-    auto response = session.send_authorized(std::move(http_request), what);
+    auto response = session.send_authorized(std::move(http_request), what, bearer);
     if (!response) return response.error();
     return read_graphql_response(*response, what);
 }

@@ -6,6 +6,7 @@
 
 #include "callctl/api/rest.hpp"
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::api {
 
@@ -15,31 +16,6 @@ namespace {
 
 bool all_digits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Reads exactly `count` digits at `pos` (advancing it) into `out`.
-bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
-    if (pos + count > text.size()) return false;
-    out = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const char c = text[pos + i];
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + (c - '0');
-    }
-    pos += count;
-    return true;
-}
-
-bool expect(std::string_view text, std::size_t& pos, char c) {
-    if (pos >= text.size() || text[pos] != c) return false;
-    ++pos;
-    return true;
-}
-
-int days_in_month(int year, int month) {
-    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
 }
 
 }  // namespace
@@ -121,36 +97,9 @@ ordered_json team_object(std::string_view id) {
 }
 
 bool is_iso8601_datetime(std::string_view text) {
-    std::size_t pos = 0;
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') || !read_digits(text, pos, 2, month) ||
-        !expect(text, pos, '-') || !read_digits(text, pos, 2, day)) {
-        return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return false;
-    if (pos >= text.size() || (text[pos] != 'T' && text[pos] != 't')) return false;
-    ++pos;
-    if (!read_digits(text, pos, 2, hour) || !expect(text, pos, ':') || !read_digits(text, pos, 2, minute)) return false;
-    if (pos < text.size() && text[pos] == ':') {
-        ++pos;
-        if (!read_digits(text, pos, 2, second)) return false;
-        if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
-            ++pos;
-            const std::size_t start = pos;
-            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) ++pos;
-            if (pos == start) return false;
-        }
-    }
-    if (hour > 23 || minute > 59 || second > 60) return false;  // 60: a leap second
-    if (pos == text.size()) return true;                         // local time
-    if (text[pos] == 'Z' || text[pos] == 'z') return pos + 1 == text.size();
-    if (text[pos] != '+' && text[pos] != '-') return false;
-    ++pos;
-    int offset_hours = 0, offset_minutes = 0;
-    if (!read_digits(text, pos, 2, offset_hours)) return false;
-    if (pos < text.size() && text[pos] == ':') ++pos;
-    if (!read_digits(text, pos, 2, offset_minutes)) return false;
-    return pos == text.size() && offset_hours <= 23 && offset_minutes <= 59;
+    // A date-time, not a date alone, and with the 'T' createCall expects.
+    const auto parsed = util::parse_iso8601(text);
+    return parsed && parsed->has_time && (text[10] == 'T' || text[10] == 't');
 }
 
 Status validate(const CreateCallRequest& request) {

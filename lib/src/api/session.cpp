@@ -1,32 +1,13 @@
 #include "callctl/api/session.hpp"
 
-#include <chrono>
-
 #include <fmt/format.h>
 
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::api {
 
 using nlohmann::json;
-
-namespace {
-
-std::int64_t now_unix() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-bool is_success(long status) { return status >= 200 && status < 300; }
-
-std::string first_line(std::string_view text, std::size_t limit = 200) {
-    text = util::trim(text);
-    const auto newline = text.find('\n');
-    std::string line(util::trim(text.substr(0, newline)));
-    if (line.size() > limit) line = line.substr(0, limit) + "...";
-    return line;
-}
-
-}  // namespace
 
 Result<std::string> endpoint_url(const config::Settings& settings, Endpoint endpoint) {
     switch (endpoint) {
@@ -44,67 +25,6 @@ Result<std::string> endpoint_url(const config::Settings& settings, Endpoint endp
                           "give --graphql-url URL, set CALLCTL_GRAPHQL_URL, or `callctl profile set graphql_url URL`");
     }
     return make_error(ExitCode::internal, "unknown endpoint");
-}
-
-std::string server_message(const http::Response& response) {
-    const json body = json::parse(response.body, nullptr, false);
-    if (body.is_object()) {
-        for (const char* key : {"error_description", "message", "error_message", "detail"}) {
-            if (body.contains(key) && body[key].is_string() && !body[key].get<std::string>().empty()) {
-                return first_line(body[key].get<std::string>());
-            }
-        }
-        if (body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
-            const json& first = body["errors"][0];
-            if (first.is_object() && first.contains("message") && first["message"].is_string()) {
-                return first_line(first["message"].get<std::string>());
-            }
-        }
-        if (body.contains("error") && body["error"].is_string()) return first_line(body["error"].get<std::string>());
-    }
-    if (body.is_discarded() && !response.body.empty() && response.body.size() < 4096 &&
-        response.body.find('<') == std::string::npos) {
-        return first_line(response.body);
-    }
-    return {};
-}
-
-Error status_error(const http::Response& response, std::string_view what) {
-    const long status = response.status;
-    const std::string said = server_message(response);
-    std::string message = fmt::format("{}: HTTP {}", what, status);
-    if (!said.empty()) message += ": " + said;
-
-    if (status == 401 || status == 403) {
-        return make_error(ExitCode::auth, std::move(message),
-                          status == 401 ? "the token was rejected: create a new one with `callctl token create --save`, "
-                                          "or pass --token/--token-file"
-                                        : "");
-    }
-    if (status >= 500) {
-        const std::string tries = response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts) : "";
-        return make_error(ExitCode::http_server, message + tries);
-    }
-    if (status >= 300 && status < 400) {
-        const auto location = response.header("Location");
-        return make_error(ExitCode::http_client, std::move(message),
-                          location ? fmt::format("the server redirects to {}; callctl does not follow redirects with "
-                                                 "credentials: point the URL there if you trust it",
-                                                 *location)
-                                   : "");
-    }
-    return make_error(ExitCode::http_client, std::move(message));
-}
-
-Result<json> json_body(const http::Response& response, std::string_view what) {
-    if (response.body.empty()) return json::object();
-    json body = json::parse(response.body, nullptr, false);
-    if (body.is_discarded()) {
-        return make_error(ExitCode::http_server,
-                          fmt::format("{}: the server answered HTTP {} with a body that is not valid JSON ({} bytes)", what,
-                                      response.status, response.body.size()));
-    }
-    return body;
 }
 
 http::Request json_request(http::Method method, std::string url, const json& body, http::Replay replay) {
@@ -147,31 +67,72 @@ Result<config::StoredToken> token_from_response(const json& body, std::int64_t n
     return token;
 }
 
+// The bearer token as RenewOn401 sees it: the one bearer_token() resolves,
+// renewable only when it came from the store with a refresh token beside it,
+// and only once per run (an expired token refreshed before use counts).
+class Session::StoredBearer final : public RenewableCredential {
+public:
+    explicit StoredBearer(Session& session) : session_(session) {}
+
+    Result<std::string> current() override {
+        if (!token_) {
+            auto token = session_.bearer_token();
+            if (!token) return token.error();
+            token_ = std::move(*token);
+        }
+        return token_->value;
+    }
+    bool user_given() const override { return token_ && token_->source != config::Source::store; }
+    bool renewable() const override {
+        if (session_.refreshed_ || session_.settings_.dry_run) return false;
+        auto stored = session_.stored_token();
+        return stored && *stored && (*stored)->refresh_token;
+    }
+    Result<std::string> renew() override {
+        auto refreshed = session_.refresh_stored_token();
+        if (!refreshed) return refreshed.error();
+        token_->value = refreshed->access_token;
+        return refreshed->access_token;
+    }
+    std::string describe() const override { return "the stored token"; }
+
+private:
+    Session& session_;
+    std::optional<BearerToken> token_;
+};
+
 Session::Session(config::Settings settings, http::Client& client, std::function<void(std::string_view)> note)
-    : settings_(std::move(settings)), client_(client), note_(std::move(note)) {}
+    : settings_(std::move(settings)),
+      client_(client),
+      note_(std::move(note)),
+      bearer_(std::make_unique<StoredBearer>(*this)),
+      renewal_(std::make_unique<RenewOn401>(*bearer_, [this](std::string_view text) { this->note(text); })) {}
+
+Session::~Session() = default;
 
 void Session::note(std::string_view text) const {
     if (note_) note_(text);
 }
 
-Result<std::optional<config::StoredToken>> Session::stored_token() const {
+RenewOn401& Session::bearer_renewal() { return *renewal_; }
+
+Result<std::optional<config::StoredToken>> Session::stored(const config::CredentialSlot& slot) const {
     auto store = config::CredentialStore::load(settings_.credentials_path);
     if (!store) return store.error();
-    return store->get(settings_.profile);
+    return store->get(settings_.profile, slot);
 }
 
-Status Session::save_token(const config::StoredToken& token) const {
-    auto store = config::CredentialStore::load(settings_.credentials_path);
-    if (!store) return store.error();
-    store->put(settings_.profile, token);
-    return store->save();
+Status Session::store(const config::CredentialSlot& slot, const config::StoredToken& token) const {
+    return config::CredentialStore::update(settings_.credentials_path, [&](config::CredentialStore& store) -> Result<bool> {
+        store.put(settings_.profile, slot, token);
+        return true;
+    });
 }
 
-Status Session::forget_token() const {
-    auto store = config::CredentialStore::load(settings_.credentials_path);
-    if (!store) return store.error();
-    if (!store->erase(settings_.profile)) return {};
-    return store->save();
+Status Session::forget(const config::CredentialSlot& slot) const {
+    return config::CredentialStore::update(settings_.credentials_path, [&](config::CredentialStore& store) -> Result<bool> {
+        return store.erase(settings_.profile, slot);
+    });
 }
 
 Result<config::StoredToken> Session::refresh_stored_token() {
@@ -201,7 +162,7 @@ Result<config::StoredToken> Session::refresh_stored_token() {
     }
     auto body = json_body(*response, "refresh the stored token");
     if (!body) return body.error();
-    auto token = token_from_response(*body, now_unix(), old.scope, base);
+    auto token = token_from_response(*body, util::unix_now(), old.scope, base);
     if (!token) return token.error();
     if (!token->refresh_token) token->refresh_token = old.refresh_token;  // some servers keep the old one valid
     if (auto saved = save_token(*token); !saved) return saved.error();
@@ -226,7 +187,7 @@ Result<BearerToken> Session::bearer_token() {
     }
     config::StoredToken token = **stored;
     const std::string origin = fmt::format("{} [{}]", settings_.credentials_path.string(), settings_.profile);
-    if (token.expired(now_unix()) && !settings_.dry_run) {
+    if (token.expired(util::unix_now()) && !settings_.dry_run) {
         if (!token.refresh_token) {
             return make_error(ExitCode::auth, fmt::format("the stored token of profile '{}' has expired", settings_.profile),
                               "create a new one with `callctl token create --save`");
@@ -239,20 +200,19 @@ Result<BearerToken> Session::bearer_token() {
     return BearerToken{token.access_token, config::Source::store, origin};
 }
 
-Result<http::Response> Session::send_once(const http::Request& request, std::string_view what) {
-    auto outcome = client_.send(request);
-    if (!outcome) return http::to_error(outcome.error(), what);
-    return std::move(*outcome);
+Result<http::Response> Session::send_for_answer(const http::Request& request, std::string_view what) {
+    return answer_of(client_.send(request), what);
 }
 
 Result<http::Response> Session::send(const http::Request& request, std::string_view what) {
-    auto response = send_once(request, what);
-    if (!response) return response;
-    if (response->status < 200 || response->status >= 300) return status_error(*response, what);
-    return response;
+    return success_of(client_.send(request), what);
 }
 
 Result<http::Response> Session::send_authorized(http::Request request, std::string_view what) {
+    return send_authorized(std::move(request), what, *renewal_);
+}
+
+Result<http::Response> Session::send_authorized(http::Request request, std::string_view what, RenewOn401& renewal) {
     return send_with_token(
         [&request](const std::string& token) {
             http::Request authorized = request;
@@ -260,36 +220,25 @@ Result<http::Response> Session::send_authorized(http::Request request, std::stri
             authorized.headers.push_back({"Authorization", "Bearer " + token});
             return authorized;
         },
-        what);
+        what, renewal);
 }
 
 Result<http::Response> Session::send_with_token(const std::function<http::Request(const std::string& token)>& build,
                                                 std::string_view what) {
-    auto token = bearer_token();
-    if (!token) return token.error();
+    return send_with_token(build, what, *renewal_);
+}
 
-    auto build_with_secret = [&](const std::string& value) {
-        http::Request request = build(value);
+Result<http::Response> Session::send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                                std::string_view what, RenewOn401& renewal) {
+    // A stored token the server no longer accepts is refreshed once and the
+    // request tried once more (RenewOn401); explicit tokens are the user's.
+    auto response = renewal.send([&](const std::string& token) {
+        http::Request request = build(token);
         std::erase_if(request.secrets, [](const http::Secret& s) { return s.env_name == "CALLCTL_TOKEN"; });
-        request.secrets.push_back({value, "CALLCTL_TOKEN"});
-        return request;
-    };
-
-    auto response = send_once(build_with_secret(token->value), what);
-    if (!response) return response;
-    // A stored token the server no longer accepts: refresh once and try once
-    // more. Explicit tokens are the user's to manage; we do not replace them.
-    if (response->status == 401 && token->source == config::Source::store && !refreshed_) {
-        auto stored = stored_token();
-        if (stored && *stored && (*stored)->refresh_token) {
-            note("the server rejected the stored token (401); refreshing it and retrying once");
-            auto refreshed = refresh_stored_token();
-            if (!refreshed) return refreshed.error();
-            response = send_once(build_with_secret(refreshed->access_token), what);
-            if (!response) return response;
-        }
-    }
-    if (!is_success(response->status)) return status_error(*response, what);
+        request.secrets.push_back({token, "CALLCTL_TOKEN"});
+        return send_for_answer(request, what);
+    });
+    if (response && !is_success(response->status)) return status_error(*response, what);
     return response;
 }
 

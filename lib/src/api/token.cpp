@@ -7,6 +7,7 @@
 
 #include "callctl/crypto/jwt.hpp"
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::api {
 
@@ -187,14 +188,7 @@ json describe_token(const TokenOrigin& token, const std::optional<config::Stored
     return shown;
 }
 
-std::string format_unix_time(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm utc{};
-    if (::gmtime_r(&t, &utc) == nullptr) return std::to_string(unix_seconds);
-    char text[32];
-    if (std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) return std::to_string(unix_seconds);
-    return text;
-}
+std::string format_unix_time(std::int64_t unix_seconds) { return util::format_iso8601(unix_seconds); }
 
 std::string format_time_left(std::int64_t seconds) {
     const bool past = seconds < 0;
@@ -212,8 +206,6 @@ std::string format_time_left(std::int64_t seconds) {
     return past ? "expired " + text + " ago" : text;
 }
 
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t unix_now() { return util::unix_now(); }
 
 }  // namespace callctl::api

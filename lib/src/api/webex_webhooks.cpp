@@ -1,6 +1,7 @@
 // The Webex webhooks REST API: see callctl/api/webex.hpp.
 #include <fmt/format.h>
 
+#include "callctl/api/errors.hpp"
 #include "callctl/api/session.hpp"
 #include "callctl/api/webex.hpp"
 #include "callctl/util/strings.hpp"
@@ -42,10 +43,9 @@ std::string origin_of(std::string_view url) {
     return scheme + "://" + authority;
 }
 
-bool is_success(long status) { return status >= 200 && status < 300; }
 
 Result<http::Response> answered(const http::Outcome& outcome, std::string_view what) {
-    if (!outcome) return http::to_error(outcome.error(), what);
+    if (!outcome) return to_error(outcome.error(), what);
     if (!is_success(outcome->status)) return webex_status_error(*outcome, what);
     return *outcome;
 }

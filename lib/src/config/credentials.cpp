@@ -1,6 +1,9 @@
 #include "callctl/config/credentials.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,6 +22,8 @@ json to_json(const StoredToken& token) {
     if (token.expires_at) object["expires_at"] = *token.expires_at;
     if (token.obtained_at) object["obtained_at"] = *token.obtained_at;
     if (token.token_url) object["token_url"] = *token.token_url;
+    if (token.client_id) object["client_id"] = *token.client_id;
+    if (token.username) object["username"] = *token.username;
     return object;
 }
 
@@ -50,6 +55,8 @@ Result<StoredToken> stored_token_from_json(const json& object) {
     token.expires_at = optional_int("expires_at");
     token.obtained_at = optional_int("obtained_at");
     token.token_url = optional_string("token_url");
+    token.client_id = optional_string("client_id");
+    token.username = optional_string("username");
     return token;
 }
 
@@ -86,20 +93,140 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text, const std:
     return store;
 }
 
-std::optional<StoredToken> CredentialStore::get(std::string_view profile) const {
-    if (!root_.contains("profiles") || !root_["profiles"].contains(std::string(profile))) return std::nullopt;
-    auto token = stored_token_from_json(root_["profiles"][std::string(profile)]);
+namespace {
+
+// The keys to_json writes for a token: in the token slot they sit in the
+// profile's object itself, beside the other slots.
+constexpr std::array<const char*, 7> kTokenKeys = {"access_token", "token_type",  "refresh_token", "scope",
+                                                   "expires_at",   "obtained_at", "token_url"};
+
+bool is_token_key(std::string_view key) {
+    return std::find(kTokenKeys.begin(), kTokenKeys.end(), key) != kTokenKeys.end();
+}
+
+bool is_top_level(const CredentialSlot& slot) { return slot.name == "token"; }
+
+// An object that is a credential (rather than a slot's table of them).
+bool looks_like_token(const json& value) {
+    return value.is_object() && value.contains("access_token") && value["access_token"].is_string();
+}
+
+}  // namespace
+
+std::string CredentialSlot::label() const { return key.empty() ? name : fmt::format("{}[{}]", name, key); }
+
+const json* CredentialStore::profile_object(std::string_view profile) const {
+    const auto profiles = root_.find("profiles");
+    if (profiles == root_.end() || !profiles->is_object()) return nullptr;
+    const auto it = profiles->find(std::string(profile));
+    if (it == profiles->end() || !it->is_object()) return nullptr;
+    return &*it;
+}
+
+json* CredentialStore::profile_object(std::string_view profile) {
+    return const_cast<json*>(std::as_const(*this).profile_object(profile));
+}
+
+std::optional<StoredToken> CredentialStore::get(std::string_view profile, const CredentialSlot& slot) const {
+    const json* object = profile_object(profile);
+    if (object == nullptr) return std::nullopt;
+    const json* value = object;
+    if (!is_top_level(slot)) {
+        const auto named = object->find(slot.name);
+        if (named == object->end()) return std::nullopt;
+        value = &*named;
+        if (!slot.key.empty()) {
+            if (!value->is_object()) return std::nullopt;
+            const auto keyed = value->find(slot.key);
+            if (keyed == value->end()) return std::nullopt;
+            value = &*keyed;
+        }
+    }
+    auto token = stored_token_from_json(*value);
     if (!token) return std::nullopt;
     return *token;
 }
 
-void CredentialStore::put(std::string_view profile, const StoredToken& token) {
-    root_["profiles"][std::string(profile)] = to_json(token);
+void CredentialStore::put(std::string_view profile, const CredentialSlot& slot, const StoredToken& token) {
+    if (!root_["profiles"].is_object()) root_["profiles"] = json::object();
+    json& object = root_["profiles"][std::string(profile)];
+    if (!object.is_object()) object = json::object();
+    if (is_top_level(slot)) {
+        for (const char* key : kTokenKeys) object.erase(key);  // no field of the old token survives
+        const json fields = to_json(token);
+        for (const auto& [key, value] : fields.items()) object[key] = value;
+        return;
+    }
+    if (slot.key.empty()) {
+        object[slot.name] = to_json(token);
+        return;
+    }
+    json& table = object[slot.name];
+    if (!table.is_object() || looks_like_token(table)) table = json::object();
+    table[slot.key] = to_json(token);
 }
 
-bool CredentialStore::erase(std::string_view profile) {
-    if (!root_.contains("profiles")) return false;
+bool CredentialStore::erase(std::string_view profile, const CredentialSlot& slot) {
+    json* object = profile_object(profile);
+    if (object == nullptr) return false;
+    bool erased = false;
+    if (is_top_level(slot)) {
+        erased = looks_like_token(*object);
+        for (const char* key : kTokenKeys) object->erase(key);
+    } else if (slot.key.empty()) {
+        erased = object->erase(slot.name) > 0;
+    } else if (auto table = object->find(slot.name); table != object->end() && table->is_object()) {
+        erased = table->erase(slot.key) > 0;
+        if (table->empty()) object->erase(table);
+    }
+    if (object->empty()) root_["profiles"].erase(std::string(profile));
+    return erased;
+}
+
+bool CredentialStore::erase_profile(std::string_view profile) {
+    if (!root_.contains("profiles") || !root_["profiles"].is_object()) return false;
     return root_["profiles"].erase(std::string(profile)) > 0;
+}
+
+std::vector<std::pair<CredentialSlot, StoredToken>> CredentialStore::list(std::string_view profile) const {
+    std::vector<std::pair<CredentialSlot, StoredToken>> found;
+    const json* object = profile_object(profile);
+    if (object == nullptr) return found;
+    if (auto token = get(profile, CredentialSlot::token())) found.emplace_back(CredentialSlot::token(), std::move(*token));
+    for (const auto& [name, value] : object->items()) {  // nlohmann::json keeps keys sorted
+        // "token" names the profile's own fields, read above; never a key.
+        if (is_token_key(name) || name == "token" || !value.is_object()) continue;
+        if (looks_like_token(value)) {
+            if (auto token = stored_token_from_json(value)) found.emplace_back(CredentialSlot{name, {}}, std::move(*token));
+            continue;
+        }
+        for (const auto& [key, entry] : value.items()) {
+            if (!looks_like_token(entry)) continue;
+            if (auto token = stored_token_from_json(entry)) found.emplace_back(CredentialSlot{name, key}, std::move(*token));
+        }
+    }
+    return found;
+}
+
+Status CredentialStore::update(const std::filesystem::path& path, const Change& change) {
+    auto lock = util::FileLock::exclusive(path);
+    if (!lock) return lock.error();
+    auto store = load(path);
+    if (!store) {
+        lock->release_created();
+        return store.error();
+    }
+    auto changed = change(*store);
+    if (!changed || !*changed) {
+        lock->release_created();  // nothing written: no empty file left where there was none
+        if (!changed) return changed.error();
+        return {};
+    }
+    if (auto saved = store->save(); !saved) {
+        lock->release_created();
+        return saved;
+    }
+    return {};  // the lock goes with `lock`, after the rename
 }
 
 Status CredentialStore::save() const { return util::write_file_atomic(path_, root_.dump(2) + "\n", 0600); }

@@ -9,11 +9,19 @@
 
 #include <fmt/format.h>
 
+#include "callctl/api/intercom_login.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::config {
 
 using nlohmann::json;
+
+namespace {
+
+// intercom_auth_url's default: graphql_url's scheme, host and port.
+std::string intercom_auth_default(const Settings& so_far) { return api::default_intercom_auth_url(so_far.graphql_url); }
+
+}  // namespace
 
 const std::vector<SettingRow>& setting_rows() {
     using T = SettingType;
@@ -55,6 +63,10 @@ const std::vector<SettingRow>& setting_rows() {
          .flag_field = &Flags::retries, .field = &Settings::retries},
         {.name = "cacert", .type = T::path, .flag = "--cacert", .in_profile = true, .help = "Trust this CA bundle for TLS",
          .label = "CA bundle", .unset_text = "system default", .flag_field = &Flags::cacert, .field = &Settings::cacert},
+        {.name = "intercom_auth_url", .type = T::url, .flag = "--intercom-auth-url", .env = "CALLCTL_INTERCOM_AUTH_URL",
+         .in_profile = true, .derived_default = intercom_auth_default,
+         .help = "Base URL of the intercom OAuth login [env: {env}] (default: graphql_url's scheme, host and port)",
+         .label = "Intercom auth URL"},
         // Switches: flags only, except NO_COLOR (https://no-color.org), which counts when set at all.
         {.name = "insecure", .type = T::on_off, .flag = "-k,--insecure", .help = "Skip TLS certificate verification",
          .flag_field = &Flags::insecure, .field = &Settings::insecure},
@@ -68,6 +80,16 @@ const std::vector<SettingRow>& setting_rows() {
          .field = &Settings::dry_run},
         {.name = "no_color", .type = T::on_off, .flag = "--no-color", .env = "NO_COLOR", .help = "No colour [env: {env}]",
          .flag_field = &Flags::no_color, .field = &Settings::no_color},
+        // Options of the commands that take them (add_setting_options), callctl(1) "login intercom", "kaleyra-token".
+        {.name = "intercom_client_id", .type = T::text, .flag = "--client-id", .env = "CALLCTL_INTERCOM_CLIENT_ID",
+         .in_profile = true, .help = "The intercom app's OAuth client id [env: {env}] (required)", .scope = Scope::command,
+         .label = "Intercom client"},
+        {.name = "kaleyra_url", .type = T::url, .flag = "--kaleyra-url", .env = "CALLCTL_KALEYRA_URL", .in_profile = true,
+         .help = "Base URL of Kaleyra's REST API [env: {env}]", .scope = Scope::command, .label = "Kaleyra URL"},
+        // The company API key: kaleyra-token sends it, and it signs Kaleyra's webhooks (api::kaleyra_api_key).
+        {.name = "kaleyra_api_key", .type = T::secret, .flag = "--kaleyra-key-file", .env = "CALLCTL_KALEYRA_API_KEY",
+         .help = "Read the Kaleyra company API key from FILE ('-' = stdin) [env: {env} holds the key itself]",
+         .scope = Scope::command, .empty_hint = "write the Kaleyra company API key into it, or pass it in CALLCTL_KALEYRA_API_KEY"},
         // The webhook half of the delivery loop (callctl(1), "send-webhook", "webex-webhook").
         {.name = "webex_url", .type = T::url, .flag = "--webex-url", .env = "CALLCTL_WEBEX_URL", .in_profile = true,
          .default_value = "https://webexapis.com", .help = "Base URL of the Webex REST API [env: {env}] (default {default})",
@@ -78,10 +100,6 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
          .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
          .scope = Scope::command, .empty_hint = "write the Webex webhook's secret into it, or pass it in CALLCTL_WEBEX_SECRET"},
-        // The Kaleyra company API key: it signs Kaleyra's webhooks (send-webhook, listen).
-        {.name = "kaleyra_api_key", .type = T::secret, .flag = "--kaleyra-key-file", .env = "CALLCTL_KALEYRA_API_KEY",
-         .help = "Read the Kaleyra company API key from FILE ('-' = stdin) [env: {env} holds the key itself]",
-         .scope = Scope::command, .empty_hint = "write the Kaleyra company API key into it, or pass it in CALLCTL_KALEYRA_API_KEY"},
     };
     return rows;
 }

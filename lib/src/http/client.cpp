@@ -35,6 +35,22 @@ std::string_view to_string(Method m) {
     return "GET";
 }
 
+std::string_view to_string(TransportFailure failure) {
+    switch (failure) {
+    case TransportFailure::refused: return "connection refused";
+    case TransportFailure::resolve: return "host name not resolved";
+    case TransportFailure::timeout: return "timed out";
+    case TransportFailure::tls: return "TLS failure";
+    case TransportFailure::send: return "sending failed";
+    case TransportFailure::receive: return "connection dropped";
+    case TransportFailure::bad_url: return "bad URL";
+    case TransportFailure::interrupted: return "interrupted";
+    case TransportFailure::dry_run: return "dry run";
+    case TransportFailure::other: return "transfer failed";
+    }
+    return "transfer failed";
+}
+
 std::optional<std::string_view> Response::header(std::string_view name) const {
     for (const auto& h : headers) {
         if (util::iequals(h.name, name)) return std::string_view(h.value);
@@ -51,57 +67,6 @@ constexpr std::size_t kLogBodyLimit = 2048;
 
 milliseconds since(Clock::time_point start) {
     return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-}
-
-std::string_view describe(TransportFailure failure) {
-    switch (failure) {
-    case TransportFailure::refused: return "connection refused";
-    case TransportFailure::resolve: return "host name not resolved";
-    case TransportFailure::timeout: return "timed out";
-    case TransportFailure::tls: return "TLS failure";
-    case TransportFailure::send: return "sending failed";
-    case TransportFailure::receive: return "connection dropped";
-    case TransportFailure::bad_url: return "bad URL";
-    case TransportFailure::interrupted: return "interrupted";
-    case TransportFailure::dry_run: return "dry run";
-    case TransportFailure::other: return "transfer failed";
-    }
-    return "transfer failed";
-}
-
-// "http://user:pw@127.0.0.1:9/x" -> {"127.0.0.1:9", "http://127.0.0.1:9"}.
-struct Endpoint {
-    std::string host_port;
-    std::string origin;
-};
-Endpoint endpoint_of(std::string_view url) {
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return {std::string(url), std::string(url)};
-    const auto scheme = util::to_lower(url.substr(0, scheme_end));
-    const auto start = scheme_end + 3;
-    auto authority = url.substr(start, std::min(url.find_first_of("/?#", start), url.size()) - start);
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-    std::string host_port(authority);
-    const auto closing_bracket = authority.rfind(']');  // [::1]:8080
-    const auto colon = authority.rfind(':');
-    const bool has_port = colon != std::string_view::npos &&
-                          (closing_bracket == std::string_view::npos || colon > closing_bracket);
-    if (!has_port) host_port += scheme == "https" ? ":443" : ":80";
-    return {host_port, scheme + "://" + std::string(authority)};
-}
-
-std::string url_in(std::string_view what) {
-    const auto scheme = what.find("://");
-    if (scheme == std::string_view::npos) return std::string(what);
-    auto start = what.rfind(' ', scheme);
-    start = start == std::string_view::npos ? 0 : start + 1;
-    const auto end = what.find(' ', scheme);
-    return std::string(what.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-}
-
-std::string format_duration(milliseconds elapsed) {
-    if (elapsed >= milliseconds{1000}) return fmt::format("{} s", (elapsed.count() + 500) / 1000);
-    return fmt::format("{} ms", elapsed.count());
 }
 
 struct Job {
@@ -307,7 +272,7 @@ private:
                                    job.attempts};
             attempt.failure = failure;
             log(fmt::format("{}* {} {} failed after {} ms: {} ({})", tag(job), to_string(request.method), error->url,
-                            attempt_elapsed.count(), describe(failure), error->message));
+                            attempt_elapsed.count(), to_string(failure), error->message));
         }
         engine_.idle.push_back(std::move(easy));  // before on_done, which may throw
 
@@ -317,7 +282,7 @@ private:
         }
         if (delay) {
             const std::string reason = response ? fmt::format("{} {}", response->status, response->reason)
-                                                : std::string(describe(*attempt.failure));
+                                                : std::string(to_string(*attempt.failure));
             log(fmt::format("{}* retrying in {} ms (attempt {} of {}): {}", tag(job), delay->count(), job.attempts + 1,
                             std::max(engine_.options.retry.max_retries, 0) + 1, reason));
             job.not_before = Clock::now() + *delay;
@@ -426,43 +391,6 @@ void Client::send_all(const std::vector<Request>& requests, int parallel,
     }
     Batch batch(impl_->engine, requests, parallel, on_done);
     batch.run();
-}
-
-Error to_error(const TransportError& e, std::string_view what) {
-    const std::string url = e.url.empty() ? url_in(what) : e.url;
-    const Endpoint endpoint = endpoint_of(url);
-    const std::string tries = e.attempts > 1 ? fmt::format(" ({} attempts)", e.attempts) : std::string();
-    const std::string detail = e.message.empty() ? std::string() : ": " + e.message;
-    switch (e.kind) {
-    case TransportFailure::refused:
-        return make_error(ExitCode::network,
-                          fmt::format("cannot connect to {} (connection refused){}", endpoint.host_port, tries),
-                          "is the server running, and is the URL right?");
-    case TransportFailure::resolve:
-        return make_error(ExitCode::network, fmt::format("cannot resolve the host of {}{}", url, detail),
-                          "check the host name in the URL, and your DNS or proxy settings");
-    case TransportFailure::timeout:
-        return make_error(ExitCode::network, fmt::format("timed out after {}{}: {}", format_duration(e.elapsed), tries, what),
-                          "raise the limit with --timeout SEC or --connect-timeout SEC");
-    case TransportFailure::tls:
-        return make_error(ExitCode::network, fmt::format("TLS failure talking to {}{}", endpoint.origin, detail),
-                          "use --cacert FILE to trust a private CA, or -k to skip verification");
-    case TransportFailure::send:
-        return make_error(ExitCode::network, fmt::format("connection failed while sending {}{}{}", what, tries, detail));
-    case TransportFailure::receive:
-        return make_error(ExitCode::network,
-                          fmt::format("connection dropped before a complete response to {}{}{}", what, tries, detail));
-    case TransportFailure::bad_url:
-        return make_error(ExitCode::usage, fmt::format("invalid URL for {}{}", what, detail),
-                          "URLs look like http://host:port/path or https://host/path");
-    case TransportFailure::interrupted:
-        return make_error(ExitCode::interrupted, fmt::format("interrupted: {}", what));
-    case TransportFailure::dry_run:
-        return make_error(ExitCode::ok, fmt::format("dry run: {} not sent", what));
-    case TransportFailure::other:
-        break;
-    }
-    return make_error(ExitCode::network, fmt::format("{} failed{}{}", what, tries, detail));
 }
 
 }  // namespace callctl::http

@@ -126,7 +126,10 @@ CURLcode CurlEasy::prepare(const Request& request, const TransferSettings& setti
     set(CURLOPT_URL, request.url.c_str());
     // Tokens only ever travel over HTTP(S): no file://, no gopher://.
     set(CURLOPT_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are multi-threaded and own SIGINT
+    // No SIGALRM for DNS timeouts: signal handling is callctl's (SIGINT and
+    // SIGTERM set the stop flag, see interrupt.hpp), and curl's alarm() would
+    // interrupt unrelated system calls; Debian's threaded resolver needs none.
+    set(CURLOPT_NOSIGNAL, 1L);
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout.count()));
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout.count()));
     // A 3xx comes back as a Response: following it would send the bearer
@@ -177,8 +180,6 @@ CURLcode CurlEasy::prepare(const Request& request, const TransferSettings& setti
     }
     return rc;
 }
-
-CURLcode CurlEasy::perform() { return valid() ? curl_easy_perform(state_->curl) : CURLE_FAILED_INIT; }
 
 TransferResult CurlEasy::take_result() {
     if (!valid()) return {};

@@ -57,9 +57,6 @@ public:
     // the transfer (the body is not copied).
     CURLcode prepare(const Request& request, const TransferSettings& settings);
 
-    // Runs the transfer on this thread (no multi handle).
-    CURLcode perform();
-
     TransferResult take_result();
     // curl's error buffer, else its generic text for `code`.
     std::string error_text(CURLcode code) const;

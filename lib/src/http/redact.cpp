@@ -1,7 +1,10 @@
-// Redaction for every print and log path (-v, error messages) and the
-// --dry-run curl command line, where secrets become shell variable references.
+// Redaction for every print and log path (-v, error messages): secret values,
+// secret-named JSON keys, headers, form fields and URL parts become "***".
+// (The --dry-run command line, where secrets become shell variable
+// references instead, is curl_command.cpp.)
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "callctl/http/http.hpp"
+#include "http/secret_forms.hpp"
+#include "http/url.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::http {
@@ -40,9 +45,7 @@ std::vector<std::string> secret_values(const std::vector<Secret>& secrets) {
     for (const auto& secret : secrets) {
         if (secret.value.empty()) continue;
         values.push_back(secret.value);
-        // The same value as it appears inside a URL query.
-        std::string encoded = percent_encode(secret.value);
-        if (encoded != secret.value) values.push_back(std::move(encoded));
+        for (auto& form : detail::encoded_forms(secret.value)) values.push_back(std::move(form));
     }
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     return values;
@@ -92,112 +95,6 @@ std::string redact_pairs(std::string_view pairs) {
     return out;
 }
 
-// ---------------------------------------------------------------- shell quoting
-
-bool is_identifier(std::string_view name) {
-    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
-struct Piece {
-    std::string text;
-    bool is_variable = false;  // text is an env var name
-};
-
-// Splits `text` into literal runs and secret references, longest secret first
-// at each position.
-std::vector<Piece> split_secrets(std::string_view text, const std::vector<Secret>& secrets) {
-    std::vector<const Secret*> ordered;
-    for (const auto& secret : secrets) {
-        if (!secret.value.empty()) ordered.push_back(&secret);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const Secret* a, const Secret* b) { return a->value.size() > b->value.size(); });
-    std::vector<Piece> pieces;
-    std::string literal;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const Secret* match = nullptr;
-        for (const Secret* secret : ordered) {
-            if (text.substr(i, secret->value.size()) == secret->value) {
-                match = secret;
-                break;
-            }
-        }
-        if (match == nullptr) {
-            literal += text[i++];
-            continue;
-        }
-        i += match->value.size();
-        if (is_identifier(match->env_name)) {
-            if (!literal.empty()) pieces.push_back({std::move(literal), false});
-            literal.clear();
-            pieces.push_back({match->env_name, true});
-        } else {
-            literal += kMask;  // no variable to stand in for it: never print the value
-        }
-    }
-    if (!literal.empty() || pieces.empty()) pieces.push_back({std::move(literal), false});
-    return pieces;
-}
-
-std::string single_quote(std::string_view text) {
-    std::string out = "'";
-    for (const char c : text) {
-        if (c == '\'') {
-            out += "'\\''";
-        } else {
-            out += c;
-        }
-    }
-    out += '\'';
-    return out;
-}
-
-// One shell word that evaluates to `text` with each secret taken from its
-// environment variable. Prefers one double-quoted word when the literal parts
-// have nothing special to the shell ("Authorization: Bearer $CALLCTL_TOKEN"),
-// else splices "$VAR" between single-quoted runs.
-std::string shell_word(std::string_view text, const std::vector<Secret>& secrets) {
-    const auto pieces = split_secrets(text, secrets);
-    const bool has_variable = std::any_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.is_variable; });
-    if (!has_variable) return single_quote(pieces.front().text);
-
-    const bool double_quotable = std::none_of(pieces.begin(), pieces.end(), [](const Piece& p) {
-        return !p.is_variable && p.text.find_first_of("$`\\\"!\n") != std::string::npos;
-    });
-    std::string out;
-    if (double_quotable) {
-        out = "\"";
-        for (const auto& piece : pieces) out += piece.is_variable ? "${" + piece.text + "}" : piece.text;
-        out += '"';
-        // ${NAME} is only needed when a name character follows; keep the
-        // common case readable.
-        for (const auto& piece : pieces) {
-            if (!piece.is_variable) continue;
-            const std::string braced = "${" + piece.text + "}";
-            std::size_t at = 0;
-            while ((at = out.find(braced, at)) != std::string::npos) {
-                const std::size_t after = at + braced.size();
-                const char next = after < out.size() ? out[after] : '"';
-                const bool name_char = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') ||
-                                       (next >= '0' && next <= '9') || next == '_';
-                if (!name_char) {
-                    out.replace(at, braced.size(), "$" + piece.text);
-                    at += piece.text.size() + 1;
-                } else {
-                    at = after;
-                }
-            }
-        }
-        return out;
-    }
-    for (const auto& piece : pieces) out += piece.is_variable ? "\"$" + piece.text + "\"" : single_quote(piece.text);
-    return out;
-}
-
 }  // namespace
 
 bool is_secret_name(std::string_view name) {
@@ -218,6 +115,23 @@ bool is_secret_name(std::string_view name) {
     if (std::find(kExact.begin(), kExact.end(), key) != kExact.end()) return true;
     return ends_with(key, "key") || ends_with(key, "authcode") || ends_with(key, "sessionid");
 }
+
+namespace detail {
+
+std::vector<std::string> encoded_forms(std::string_view value) {
+    std::vector<std::string> forms;
+    const auto add = [&](std::string form) {
+        if (form != value && std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(std::move(form));
+    };
+    add(percent_encode(value));
+    // dump() quotes and escapes; invalid UTF-8 is replaced rather than thrown.
+    const std::string quoted =
+        nlohmann::json(std::string(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    add(quoted.substr(1, quoted.size() - 2));
+    return forms;
+}
+
+}  // namespace detail
 
 std::string redact(std::string_view text, const std::vector<Secret>& secrets) {
     std::string out(text);
@@ -263,70 +177,26 @@ std::string redact_body(std::string_view body, const std::vector<Secret>& secret
 }
 
 std::string redact_url(std::string_view url, const std::vector<Secret>& secrets) {
-    std::string out;
-    // userinfo: scheme://user:password@host/...
-    const auto scheme_end = url.find("://");
-    std::string_view rest = url;
-    if (scheme_end != std::string_view::npos) {
-        const auto authority_start = scheme_end + 3;
-        const auto authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
-        const auto authority = url.substr(authority_start, authority_end - authority_start);
-        const auto at = authority.rfind('@');
-        out = std::string(url.substr(0, authority_start));
-        if (at != std::string_view::npos) {
-            const auto userinfo = authority.substr(0, at);
-            const auto colon = userinfo.find(':');
-            out += colon == std::string_view::npos ? std::string(userinfo)
-                                                   : std::string(userinfo.substr(0, colon + 1)) + std::string(kMask);
-            out += authority.substr(at);
-        } else {
-            out += authority;
-        }
-        rest = url.substr(authority_end);
+    const auto parts = parse_url(url);
+    if (!parts) {
+        // Not a URL curl can read (so it was never sent either): there is no
+        // telling which part of it is a password or a query, so any text that
+        // may hold one is not shown.
+        if (url.find_first_of("@?#") != std::string_view::npos) return "<unparsable URL>";
+        return redact(url, secrets);
     }
-    const auto question = rest.find('?');
-    if (question == std::string_view::npos) {
-        out += rest;
-    } else {
-        const auto fragment = rest.find('#', question);
-        out += rest.substr(0, question + 1);
-        out += redact_pairs(rest.substr(question + 1, fragment == std::string_view::npos ? std::string_view::npos
-                                                                                         : fragment - question - 1));
-        if (fragment != std::string_view::npos) out += rest.substr(fragment);
+    std::optional<std::string> password;
+    if (!parts->password.empty()) password = std::string(kMask);
+    std::optional<std::string> query;
+    if (!parts->query.empty()) {
+        std::string masked = redact_pairs(parts->query);
+        if (masked != parts->query) query = std::move(masked);
     }
-    return redact(out, secrets);
-}
-
-std::string to_curl_command(const Request& request, bool insecure, std::string_view cacert,
-                            std::string_view user_agent) {
-    std::string out = "curl -sS";
-    if (request.method != Method::get) {
-        out += " -X ";
-        out += to_string(request.method);
-    }
-    out += ' ';
-    out += shell_word(request.url, request.secrets);
-    if (!user_agent.empty()) {
-        out += " -A ";
-        out += shell_word(user_agent, request.secrets);
-    }
-    for (const auto& header : request.headers) {
-        out += " -H ";
-        // "Name;" is curl's spelling of a header with an empty value.
-        out += shell_word(header.value.empty() ? header.name + ";" : header.name + ": " + header.value, request.secrets);
-    }
-    if (!request.body.empty() || request.method == Method::post || request.method == Method::put) {
-        // --data-binary would read a file for a body starting with '@';
-        // --data-raw (curl >= 7.43) sends it as-is.
-        out += request.body.starts_with('@') ? " --data-raw " : " --data-binary ";
-        out += shell_word(request.body, request.secrets);
-    }
-    if (!cacert.empty()) {
-        out += " --cacert ";
-        out += single_quote(cacert);
-    }
-    if (insecure) out += " -k";
-    return out;
+    // Reassembled only when something was masked, so that a URL with nothing
+    // to hide is shown exactly as given (curl would normalise it a little).
+    if (!password && !query) return redact(url, secrets);
+    const auto rebuilt = detail::replace_url_parts(url, password, query);
+    return rebuilt ? redact(*rebuilt, secrets) : std::string("<unparsable URL>");
 }
 
 }  // namespace callctl::http

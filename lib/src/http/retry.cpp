@@ -1,4 +1,4 @@
-// The retry policy of ../shared/cli.md ("Retries"), as pure functions so that
+// The retry policy of RETRIES in callctl(1), as pure functions so that
 // it can be tested without a network.
 #include <algorithm>
 #include <cctype>

@@ -7,6 +7,7 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/push/signature.hpp"
 #include "callctl/util/strings.hpp"
+#include "callctl/util/time.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::push {
@@ -25,29 +26,9 @@ void copy_if_present(const Json& object, std::string_view key, Json& out, std::s
     if (const auto it = object.find(key); it != object.end()) out[std::string(out_key)] = *it;
 }
 
-std::string iso8601_utc(long long seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(seconds);
-    char buffer[32];
-    const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(buffer, n);
-}
+std::string iso8601_utc(long long seconds) { return util::format_iso8601(seconds); }
 
-std::string iso8601_utc_millis(long long milliseconds) {
-    long long seconds = milliseconds / 1000;
-    long long millis = milliseconds % 1000;
-    if (millis < 0) {
-        millis += 1000;
-        --seconds;
-    }
-    std::string text = iso8601_utc(seconds);
-    if (!text.empty() && text.back() == 'Z') {
-        text.pop_back();
-        text += fmt::format(".{:03}Z", millis);
-    }
-    return text;
-}
+std::string iso8601_utc_millis(long long milliseconds) { return util::format_iso8601_ms(milliseconds); }
 
 std::size_t json_nesting(std::string_view text) {
     std::size_t depth = 0;

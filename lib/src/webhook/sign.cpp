@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "callctl/api/errors.hpp"
+#include "callctl/api/kaleyra.hpp"
 #include "callctl/api/session.hpp"
 #include "callctl/push/signature.hpp"
 #include "callctl/util/strings.hpp"
@@ -15,7 +17,7 @@ namespace callctl::webhook {
 
 namespace {
 
-constexpr const char* kaleyra_key_env = "CALLCTL_KALEYRA_API_KEY";
+constexpr std::string_view kaleyra_key_env = api::kaleyra_api_key_env;
 constexpr const char* webex_secret_env = "CALLCTL_WEBEX_SECRET";
 
 KaleyraScheme scheme_for(const Webhook& webhook, const SignOptions& options) {
@@ -93,7 +95,7 @@ Result<SignedRequest> signed_request(const Webhook& webhook, const std::string& 
     if (webhook.vendor == push::Vendor::kaleyra) {
         if (!options.kaleyra_api_key) return check_signable({webhook}, options).error();
         const std::string& key = *options.kaleyra_api_key;
-        request.secrets.push_back({key, kaleyra_key_env});
+        request.secrets.push_back({key, std::string(kaleyra_key_env)});
         const KaleyraScheme scheme = scheme_for(webhook, options);
         out.scheme = std::string(to_string(scheme));
         if (scheme == KaleyraScheme::v0) {
@@ -125,7 +127,7 @@ Delivery delivery_of(const Webhook& webhook, const SignedRequest& sent, const ht
     delivery.line = webhook.line;
     if (!outcome) {
         const http::TransportError& failure = outcome.error();
-        const Error error = http::to_error(failure, fmt::format("POST {}", http::redact_url(sent.request.url, sent.request.secrets)));
+        const Error error = api::to_error(failure, fmt::format("POST {}", http::redact_url(sent.request.url, sent.request.secrets)));
         delivery.error = error.message;
         delivery.code = error.code;
         delivery.attempts = failure.attempts;

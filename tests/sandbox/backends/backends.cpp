@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "intercom.hpp"
+#include "intercom_auth.hpp"
+#include "kaleyra.hpp"
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
@@ -29,6 +31,8 @@ Backends::Backends(Shared& shared) {
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
     add<WebhookBackend>();
+    add<IntercomAuthBackend>(shared);
+    add<KaleyraBackend>(shared);
     auto& webex = add<WebexApiBackend>();
     add<WebhookSenderBackend>(rest, webex);  // sends a created call's webhooks, also to the fake API's webhooks
 }

@@ -57,13 +57,13 @@ const std::map<std::string, RootFieldSpec>& mutation_fields() {
 
 }  // namespace
 
-IntercomBackend::IntercomBackend(Shared& shared) : tokens_(shared.tokens) {
+IntercomBackend::IntercomBackend(Shared& shared) : tokens_(shared.tokens), logins_(shared.intercom_logins) {
     devices_["dev_42"] = Device{"Front door", {{"open", "false"}, {"call", "false"}}, {}, 0};
     devices_["dev_43"] = Device{"Garage gate", {{"open", "false"}, {"call", "false"}}, {}, 0};
 }
 
 void IntercomBackend::install(Router& router) {
-    router.guard(exact("/graphql"), bearer_guard(tokens_));
+    router.guard(exact("/graphql"), intercom_bearer_guard(tokens_, logins_));
     router.route({"POST"}, exact("/graphql"), [this](Exchange& x) {
         const auto body = x.json_body();
         if (!body) return Reply{400, json{{"errors", json::array({{{"message", "the body is not valid JSON"}}})}}};

@@ -39,6 +39,7 @@ private:
     Device& device_for_push(const std::string& id);
 
     const AccessTokens& tokens_;
+    const IntercomLogins& logins_;
     mutable std::mutex mutex_;
     std::map<std::string, Device> devices_;  // by iotDeviceId
 };

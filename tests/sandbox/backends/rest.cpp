@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/util/time.hpp"
 #include "support.hpp"
 
 namespace callctl::sandbox {
@@ -17,79 +18,12 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-std::string iso8601(Clock::time_point when) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    return fmt::format("{}.{:03}Z", buffer, ms % 1000);
-}
-
-bool read_int(std::string_view text, std::size_t& pos, std::size_t digits, int& out) {
-    if (pos + digits > text.size()) return false;
-    const auto* begin = text.data() + pos;
-    const auto [ptr, ec] = std::from_chars(begin, begin + digits, out);
-    if (ec != std::errc{} || ptr != begin + digits) return false;
-    pos += digits;
-    return true;
-}
-
-bool read_char(std::string_view text, std::size_t& pos, char c) {
-    if (pos >= text.size() || text[pos] != c) return false;
-    ++pos;
-    return true;
-}
-
-// ISO-8601 as clients send it: YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH[:]MM], as
-// Unix seconds (not a system_clock time_point: its nanoseconds end in 2262).
+// ISO-8601 as clients send it, as Unix seconds (not a system_clock time_point:
+// its nanoseconds end in 2262).
 std::optional<long long> parse_iso8601(std::string_view text) {
-    std::tm tm{};
-    std::size_t pos = 0;
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!read_int(text, pos, 4, year) || !read_char(text, pos, '-') || !read_int(text, pos, 2, month) ||
-        !read_char(text, pos, '-') || !read_int(text, pos, 2, day)) {
-        return std::nullopt;
-    }
-    long long offset_seconds = 0;
-    if (pos < text.size()) {
-        if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
-        ++pos;
-        if (!read_int(text, pos, 2, hour) || !read_char(text, pos, ':') || !read_int(text, pos, 2, minute)) return std::nullopt;
-        if (read_char(text, pos, ':')) {
-            if (!read_int(text, pos, 2, second)) return std::nullopt;
-            if (read_char(text, pos, '.') || read_char(text, pos, ',')) {
-                const auto start = pos;
-                while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-                if (pos == start) return std::nullopt;
-            }
-        }
-        if (pos < text.size()) {
-            const char sign = text[pos++];
-            if (sign == 'Z' || sign == 'z') {
-                // UTC
-            } else if (sign == '+' || sign == '-') {
-                int oh = 0, om = 0;
-                if (!read_int(text, pos, 2, oh)) return std::nullopt;
-                read_char(text, pos, ':');
-                if (!read_int(text, pos, 2, om)) return std::nullopt;
-                offset_seconds = (sign == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
-            } else {
-                return std::nullopt;
-            }
-        }
-        if (pos != text.size()) return std::nullopt;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    const std::time_t t = timegm(&tm);
-    return static_cast<long long>(t) - offset_seconds;
+    const auto parsed = util::parse_iso8601(text);
+    if (!parsed) return std::nullopt;
+    return parsed->unix_seconds;
 }
 
 }  // namespace

@@ -80,5 +80,8 @@ Status check_graphql_document(std::string_view document, const DocumentCheck& ch
 // retries per request.replay). HTTP and transport failures are Errors (4, 5,
 // 6, 7); a GraphQL-level failure is a GraphqlResponse with failed() true.
 Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request);
+// The same, the bearer token sent through `bearer` (answer/open-door/hangup: IntercomBearer).
+Result<GraphqlResponse> execute_graphql(Session& session, const std::string& url, const GraphqlRequest& request,
+                                        RenewOn401& bearer);
 
 }  // namespace callctl::api

@@ -1,4 +1,4 @@
-// The REST call API (../shared/protocols.md §2): createCall bodies, call-log
+// The REST call API (callctl(1): create-call, call-log): createCall bodies, call-log
 // URLs, call statuses, call summaries for tables, the --wait-for decisions,
 // and a concurrent fetcher of call logs. Typed requests in, JSON out: nothing
 // here prints. CallLogs stay the server's JSON (ordered_json keeps its key
@@ -134,15 +134,17 @@ WaitStep next_wait_step(std::size_t pending, std::chrono::milliseconds elapsed, 
 // Fetches call logs concurrently over one client (connections reused), with
 // one bearer token attached to all. Requests are built a window at a time, so
 // 10k ids never mean 10k requests in memory. A 401 on a stored token that can
-// be refreshed refreshes once and re-fetches the rejected ids.
+// be refreshed refreshes once and re-fetches the rejected ids (the session's
+// RenewOn401).
 class CallLogFetcher {
 public:
     CallLogFetcher(Session& session, std::string rest_url, int parallel);
 
     // Calls `on_done(index, log-or-error)` on this thread as each id finishes
-    // (completion order). Fails as a whole only when there is no token; Ctrl-C
-    // ends the unfinished ones as interrupted errors. Under --dry-run each
-    // outcome is an Error with ExitCode::ok.
+    // (completion order). Fails as a whole only when there is no token; a stop
+    // (Ctrl-C, SIGTERM, stdout gone) ends the unfinished ones as
+    // stopped_error()s. Under --dry-run each outcome is a dry_run_stop()
+    // (Error::is_dry_run()).
     using OnDone = std::function<void(std::size_t, Result<CallLog>)>;
     Status fetch(const std::vector<std::string>& ids, const std::vector<std::size_t>& which, const OnDone& on_done);
     Status fetch_all(const std::vector<std::string>& ids, const OnDone& on_done);
@@ -151,18 +153,14 @@ public:
     static std::size_t window_size(int parallel);
 
 private:
-    using Rejected = std::pair<std::size_t, Error>;  // an id answered 401, and that answer
-    http::Request request_for(const std::string& call_id) const;
-    // One pass over `which`; with `rejected`, ids answered 401 go there
-    // instead of to on_done.
-    void fetch_pass(const std::vector<std::string>& ids, const std::vector<std::size_t>& which, const OnDone& on_done,
-                    std::vector<Rejected>* rejected);
+    http::Request request_for(const std::string& call_id, const std::string& token) const;
+    // One pass over `which` with `token`, each answer (any status) to `done`.
+    void fetch_pass(const std::vector<std::string>& ids, const std::string& token, const std::vector<std::size_t>& which,
+                    const RenewOn401::Done& done);
 
     Session& session_;
     std::string rest_url_;
     int parallel_;
-    std::optional<BearerToken> token_;
-    bool refreshed_ = false;
 };
 
 // The JSON/NDJSON error object for an id that failed:

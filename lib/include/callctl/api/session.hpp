@@ -1,16 +1,19 @@
 // A Session is what every backend command talks through: resolved settings,
 // one HTTP client (so connections are reused across requests), the bearer
-// token and where it came from, and the single place where HTTP statuses
-// become errors with exit codes (401/403 -> 5, other 4xx -> 6, 5xx -> 7).
+// token and where it came from (with its renewal on a 401, renewal.hpp), and
+// the profile's stored credentials. Answers become Errors in errors.hpp.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "callctl/api/errors.hpp"
+#include "callctl/api/renewal.hpp"
 #include "callctl/config/credentials.hpp"
 #include "callctl/config/settings.hpp"
 #include "callctl/error.hpp"
@@ -22,15 +25,6 @@ namespace callctl::api {
 // the error when unset.
 enum class Endpoint { token, rest, graphql };
 Result<std::string> endpoint_url(const config::Settings& settings, Endpoint endpoint);
-
-// The server's own words from an error answer: error_description, message,
-// error, errors[0].message, or the first line of a non-JSON body.
-std::string server_message(const http::Response& response);
-// A non-2xx answer as an Error (5, 6 or 7), quoting the server.
-Error status_error(const http::Response& response, std::string_view what);
-// The body as JSON; an unparsable body from a server that said 2xx is exit 7
-// (the server misbehaved, not the user's input).
-Result<nlohmann::json> json_body(const http::Response& response, std::string_view what);
 
 // A JSON request with Content-Type set.
 http::Request json_request(http::Method method, std::string url, const nlohmann::json& body, http::Replay replay);
@@ -46,6 +40,9 @@ class Session {
 public:
     // `note` receives -v remarks (e.g. "refreshed the stored token"); may be empty.
     Session(config::Settings settings, http::Client& client, std::function<void(std::string_view)> note = {});
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     const config::Settings& settings() const { return settings_; }
     http::Client& client() { return client_; }
@@ -55,11 +52,20 @@ public:
     // stored token. A stored token that has expired is refreshed first when a
     // refresh token is stored. No token at all is exit 5 with a hint.
     Result<BearerToken> bearer_token();
+    // The bearer token's "renew once on a 401" policy, shared by every send of
+    // this session (so a run renews it at most once): send_with_token and
+    // CallLogFetcher use it.
+    RenewOn401& bearer_renewal();
 
-    // The profile's stored token, if any (no network).
-    Result<std::optional<config::StoredToken>> stored_token() const;
-    Status save_token(const config::StoredToken& token) const;
-    Status forget_token() const;
+    // The profile's stored credentials (credentials.json), any slot. Reads
+    // take no lock; writes are CredentialStore::update()s.
+    Result<std::optional<config::StoredToken>> stored(const config::CredentialSlot& slot) const;
+    Status store(const config::CredentialSlot& slot, const config::StoredToken& token) const;
+    Status forget(const config::CredentialSlot& slot) const;
+    // The token slot.
+    Result<std::optional<config::StoredToken>> stored_token() const { return stored(config::CredentialSlot::token()); }
+    Status save_token(const config::StoredToken& token) const { return store(config::CredentialSlot::token(), token); }
+    Status forget_token() const { return forget(config::CredentialSlot::token()); }
 
     // POST /tokens {"refresh_token": ...} and, on success, store the new pair
     // when the old one came from the store. Returns the new stored token.
@@ -74,16 +80,25 @@ public:
     // called again with the new one after a refresh.
     Result<http::Response> send_with_token(const std::function<http::Request(const std::string& token)>& build,
                                            std::string_view what);
+    // The same two through another credential's policy (the intercom
+    // login's: intercom_bearer.hpp) instead of the session's bearer.
+    Result<http::Response> send_authorized(http::Request request, std::string_view what, RenewOn401& renewal);
+    Result<http::Response> send_with_token(const std::function<http::Request(const std::string& token)>& build,
+                                           std::string_view what, RenewOn401& renewal);
     // Sends as is (the token endpoint authenticates by body, not header).
     Result<http::Response> send(const http::Request& request, std::string_view what);
+    // Sends as is and returns the answer whatever its status (answer_of).
+    Result<http::Response> send_for_answer(const http::Request& request, std::string_view what);
 
 private:
-    Result<http::Response> send_once(const http::Request& request, std::string_view what);
+    class StoredBearer;
 
     config::Settings settings_;
     http::Client& client_;
     std::function<void(std::string_view)> note_;
     bool refreshed_ = false;  // a refresh happens at most once per run
+    std::unique_ptr<StoredBearer> bearer_;
+    std::unique_ptr<RenewOn401> renewal_;
 };
 
 // Token endpoint response -> StoredToken (expires_in made absolute).

@@ -1,7 +1,8 @@
 // HTTP for callctl: typed requests and responses, one retry policy, a client
 // that sends one request or a bounded concurrent batch over reused connections.
 // Transport failures (TransportError) and HTTP statuses (Response::status) stay
-// apart here; api/ turns them into Errors, and main() into exit codes.
+// apart here; api/errors.hpp turns them into Errors, and cli/app.cpp's run()
+// those into exit codes.
 #pragma once
 
 #include <chrono>
@@ -34,7 +35,7 @@ struct Secret {
     std::string env_name;
 };
 
-// Who may replay a request after a failure (../shared/cli.md, "Retries").
+// Who may replay a request after a failure (RETRIES in callctl(1)).
 enum class Replay {
     idempotent,  // GET, DELETE, state-setting GraphQL mutations
     unsafe,      // POST /tokens, /e911ids, /rtc/createCall: only when surely unprocessed
@@ -70,15 +71,17 @@ enum class TransportFailure {
     receive,       // connection dropped while receiving: may have been processed
     bad_url,       // malformed or unsupported URL
     interrupted,   // SIGINT arrived (see interrupt.hpp)
-    dry_run,       // --dry-run: recorded, not sent
+    dry_run,       // --dry-run: recorded, not sent (not a failure: api/ makes it dry_run_stop)
     other,
 };
+// "connection refused", "timed out", ...: for -v lines.
+std::string_view to_string(TransportFailure failure);
 
 struct TransportError {
     TransportFailure kind = TransportFailure::other;
     std::string message;  // curl's words, secrets already redacted
     int curl_code = 0;
-    // Context for to_error's one-line message: the request's URL (redacted),
+    // Context for api::to_error's one-line message: the request's URL (redacted),
     // how long the last attempt took, and how many attempts were made.
     std::string url;
     std::chrono::milliseconds elapsed{0};
@@ -86,12 +89,6 @@ struct TransportError {
 };
 
 using Outcome = Expected<Response, TransportError>;
-
-// Maps a transport error to the user-facing Error (exit 4, or 130 when
-// interrupted, 0 for dry_run, 2 for a malformed URL: retrying that can never
-// help, so it must not look like a network failure to a script).
-// `what` names the action, e.g. "GET http://127.0.0.1:8080/config".
-Error to_error(const TransportError& e, std::string_view what);
 
 // ---------------------------------------------------------------- retries
 
@@ -195,9 +192,29 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// ---------------------------------------------------------------- URLs
+
 // Builds base + path + "?k=v&..." with each query value percent-encoded.
 std::string join_url(std::string_view base, std::string_view path,
                      const std::vector<std::pair<std::string, std::string>>& query = {});
+// RFC 3986: everything but A-Z a-z 0-9 - . _ ~ as %XX (curl_easy_escape).
 std::string percent_encode(std::string_view text);
+
+// A URL as libcurl's parser (curl_url) splits it. Parts are as written
+// (percent-encoding kept); absent ones are empty.
+struct UrlParts {
+    std::string scheme;          // lower case
+    std::string user;
+    std::string password;
+    std::string host;            // an IPv6 literal keeps its brackets: "[::1]"
+    std::string port;            // as written, "" when none is
+    std::string effective_port;  // the written one, else the scheme's default ("443"), else ""
+    std::string path;            // at least "/"
+    std::string query;           // without '?'
+    std::string fragment;        // without '#'
+};
+// nullopt for what curl would refuse to send: no scheme, a bad host, port or
+// IPv6 literal, spaces, a NUL byte.
+std::optional<UrlParts> parse_url(std::string_view url);
 
 }  // namespace callctl::http

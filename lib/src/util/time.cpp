@@ -1,0 +1,130 @@
+#include "callctl/util/time.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace callctl::util {
+
+namespace {
+
+// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: what four digits can show.
+constexpr std::int64_t kFirstShown = -62167219200;
+constexpr std::int64_t kLastShown = 253402300799;
+
+bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
+    if (pos + count > text.size()) return false;
+    int value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const char c = text[pos + i];
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + (c - '0');
+    }
+    out = value;
+    pos += count;
+    return true;
+}
+
+bool accept(std::string_view text, std::size_t& pos, char c) {
+    if (pos >= text.size() || text[pos] != c) return false;
+    ++pos;
+    return true;
+}
+
+bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int days_in_month(int year, int month) {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+// days_from_civil): no timegm, no time zone, no time_t range to worry about.
+std::int64_t days_from_civil(int year, int month, int day) {
+    const std::int64_t y = year - (month <= 2 ? 1 : 0);
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t year_of_era = y - era * 400;
+    const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+}  // namespace
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string format_iso8601(std::int64_t unix_seconds) {
+    if (unix_seconds < kFirstShown || unix_seconds > kLastShown) return std::to_string(unix_seconds);
+    const std::tm utc = fmt::gmtime(static_cast<std::time_t>(unix_seconds));
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", utc);
+}
+
+std::string format_iso8601_ms(std::int64_t unix_milliseconds) {
+    std::int64_t seconds = unix_milliseconds / 1000;
+    std::int64_t millis = unix_milliseconds % 1000;
+    if (millis < 0) {  // before 1970: the fraction counts forward from the earlier second
+        millis += 1000;
+        --seconds;
+    }
+    if (seconds < kFirstShown || seconds > kLastShown) return std::to_string(unix_milliseconds);
+    const std::tm utc = fmt::gmtime(static_cast<std::time_t>(seconds));
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", utc, millis);
+}
+
+std::optional<Iso8601> parse_iso8601(std::string_view text) {
+    Iso8601 parsed;
+    std::size_t pos = 0;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    if (!read_digits(text, pos, 4, year) || !accept(text, pos, '-') || !read_digits(text, pos, 2, month) ||
+        !accept(text, pos, '-') || !read_digits(text, pos, 2, day)) {
+        return std::nullopt;
+    }
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+    std::int64_t offset_seconds = 0;
+    if (pos < text.size()) {
+        if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
+        ++pos;
+        parsed.has_time = true;
+        if (!read_digits(text, pos, 2, hour) || !accept(text, pos, ':') || !read_digits(text, pos, 2, minute)) {
+            return std::nullopt;
+        }
+        if (accept(text, pos, ':')) {
+            if (!read_digits(text, pos, 2, second)) return std::nullopt;
+            if (accept(text, pos, '.') || accept(text, pos, ',')) {
+                const std::size_t start = pos;
+                while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+                if (pos == start) return std::nullopt;
+            }
+        }
+        if (hour > 23 || minute > 59 || second > 60) return std::nullopt;  // 60: a leap second
+        if (pos < text.size()) {
+            parsed.has_offset = true;
+            const char sign = text[pos++];
+            if (sign == '+' || sign == '-') {
+                int offset_hours = 0, offset_minutes = 0;
+                if (!read_digits(text, pos, 2, offset_hours)) return std::nullopt;
+                accept(text, pos, ':');
+                if (!read_digits(text, pos, 2, offset_minutes)) return std::nullopt;
+                if (offset_hours > 23 || offset_minutes > 59) return std::nullopt;
+                offset_seconds = (sign == '+' ? 1 : -1) * (offset_hours * 3600LL + offset_minutes * 60LL);
+            } else if (sign != 'Z' && sign != 'z') {
+                return std::nullopt;
+            }
+            if (pos != text.size()) return std::nullopt;
+        }
+    }
+    parsed.unix_seconds = days_from_civil(year, month, day) * 86400 + hour * 3600LL + minute * 60LL + second -
+                          offset_seconds;
+    return parsed;
+}
+
+}  // namespace callctl::util
