@@ -180,6 +180,8 @@ void build_app(CLI::App& app, Context& context) {
     register_run(app, context);
     register_listen(app, context);
     register_send_push(app, context);
+    register_send_webhook(app, context);
+    register_webex_webhook(app, context);
     register_completion(app, context);
 }
 

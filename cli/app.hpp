@@ -99,6 +99,8 @@ void register_encode_push(CLI::App& app, Context& context);
 void register_run(CLI::App& app, Context& context);  // callctl run FLOW
 void register_listen(CLI::App& app, Context& context);
 void register_send_push(CLI::App& app, Context& context);
+void register_send_webhook(CLI::App& app, Context& context);
+void register_webex_webhook(CLI::App& app, Context& context);
 void register_completion(CLI::App& app, Context& context);
 
 // Parses argv, runs the chosen subcommand, prints any error, and returns the

@@ -48,6 +48,23 @@ CLI::Option* restrict_to(CLI::Option* option, std::vector<std::string> choices) 
     return option;
 }
 
+CLI::Option* restrict_to_names(CLI::Option* option, std::vector<std::string> names) {
+    const std::string listed = join(names, ", ");
+    option->transform(CLI::Validator(
+        [names, listed](std::string& value) -> std::string {
+            for (const auto& name : names) {
+                if (util::iequals(value, name)) {
+                    value = name;
+                    return {};
+                }
+            }
+            return "'" + value + "' is not one of " + listed;
+        },
+        "", "names"));
+    registry()[option] = {ValueKind::choice, std::move(names)};
+    return option;
+}
+
 CLI::Option* completes_files(CLI::Option* option) {
     registry()[option].kind = ValueKind::file;
     return option;

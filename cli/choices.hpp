@@ -17,6 +17,9 @@ namespace callctl::cli {
 enum class ValueKind { none, text, choice, file, profile };
 
 CLI::Option* restrict_to(CLI::Option* option, std::vector<std::string> choices);
+// Names a vendor spells its own way (on_call_incoming): accepted as given, in
+// any case, and offered by completion as they are.
+CLI::Option* restrict_to_names(CLI::Option* option, std::vector<std::string> names);
 CLI::Option* completes_files(CLI::Option* option);
 CLI::Option* completes_profiles(CLI::Option* option);
 

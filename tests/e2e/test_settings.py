@@ -137,7 +137,7 @@ class SettingsTest(unittest.TestCase):
         self.assert_error(self.callctl("profile", "unset", "colour"), 2, "unknown profile key 'colour'",
                           "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "
                           "intercom_auth_url, intercom_client_id, kaleyra_url, fcm_url, fcm_credentials, apns_env, "
-                          "apns_url, apns_key, apns_key_id, apns_team_id, apns_topic, graphql.<Operation>")
+                          "apns_url, apns_key, apns_key_id, apns_team_id, apns_topic, webex_url, graphql.<Operation>")
         self.assert_error(self.callctl("profile", "unset", "timeout"), 2, "profile 'default' has no timeout")
 
     def test_show_lists_every_profile_setting_with_its_source(self):

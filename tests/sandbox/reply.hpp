@@ -19,7 +19,8 @@ struct Reply {
     int status = 200;
     nlohmann::json body = nlohmann::json::object();
     std::vector<std::pair<std::string, std::string>> headers;
-    std::optional<std::string> text;  // a text/plain answer instead of `body`
+    std::optional<std::string> text;  // these bytes instead of `body`, as `text_type`
+    std::string text_type = "text/plain";  // "application/json" for JSON sent byte for byte (signed webhooks)
     bool drop = false;                // cut the connection without a byte instead (a device fault)
 };
 

@@ -100,7 +100,7 @@ void write_reply(const Reply& reply, httplib::Response& res) {
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (reply.text) {
-        res.set_content(*reply.text, "text/plain");
+        res.set_content(*reply.text, reply.text_type);
     } else {
         res.set_content(reply.body.dump(), "application/json");
     }
@@ -144,7 +144,7 @@ void write_truncated(const Reply& reply, httplib::Response& res) {
     auto body = std::make_shared<std::string>(reply.text ? *reply.text : reply.body.dump());
     const std::size_t announced = body->size() + 64;
     const std::size_t sent = body->size() / 2;  // half of the real body
-    res.set_content_provider(announced, reply.text ? "text/plain" : "application/json",
+    res.set_content_provider(announced, reply.text ? reply.text_type : "application/json",
                              [body, sent](std::size_t offset, std::size_t, httplib::DataSink& sink) {
                                  if (offset < sent) {
                                      sink.write(body->data() + offset, sent - offset);

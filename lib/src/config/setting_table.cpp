@@ -90,7 +90,8 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "kaleyra_api_key", .type = T::secret, .flag = "--kaleyra-key-file", .env = "CALLCTL_KALEYRA_API_KEY",
          .help = "Read the Kaleyra company API key from FILE ('-' = stdin) [env: {env} holds the key itself]",
          .scope = Scope::command, .empty_hint = "write the Kaleyra company API key into it, or pass it in CALLCTL_KALEYRA_API_KEY"},
-        // The secret Webex signs its webhooks with (X-Spark-Signature): listen checks them, callctl(1) "listen".
+        // The secret Webex signs its webhooks with (X-Spark-Signature): listen checks
+        // them, send-webhook makes them (callctl(1), "listen", "send-webhook").
         {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
          .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
          .scope = Scope::command, .empty_hint = "write the Webex webhook secret into it, or pass it in CALLCTL_WEBEX_SECRET"},
@@ -121,6 +122,13 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "apns_topic", .type = T::text, .flag = "--apns-topic", .env = "CALLCTL_APNS_TOPIC", .in_profile = true,
          .help = "The app's bundle id (.voip is added for VoIP pushes) [env: {env}]", .scope = Scope::command,
          .label = "APNs topic"},
+        // The webhook half of the delivery loop (callctl(1), "webex-webhook").
+        {.name = "webex_url", .type = T::url, .flag = "--webex-url", .env = "CALLCTL_WEBEX_URL", .in_profile = true,
+         .default_value = "https://webexapis.com", .help = "Base URL of the Webex REST API [env: {env}] (default {default})",
+         .scope = Scope::command, .label = "Webex URL"},
+        {.name = "webex_token", .type = T::secret, .flag = "--webex-token-file", .env = "CALLCTL_WEBEX_TOKEN",
+         .help = "Read the Webex bearer token (an org admin's) from FILE ('-' = stdin) [env: {env} holds the token itself]",
+         .scope = Scope::command, .empty_hint = "write a Webex org admin's access token into it, or pass it in CALLCTL_WEBEX_TOKEN"},
     };
     return rows;
 }

@@ -11,6 +11,8 @@
 #include "push.hpp"
 #include "rest.hpp"
 #include "token.hpp"
+#include "webex_api.hpp"
+#include "webhook_sender.hpp"
 #include "webhooks.hpp"
 
 namespace callctl::sandbox {
@@ -24,10 +26,11 @@ Kind& Backends::add(Args&&... args) {
 }
 
 // The registration list. Order matters only for --help (option groups appear
-// in it) and for a backend that needs another one (push rings intercom's devices).
+// in it) and for a backend that needs another one (push rings intercom's devices,
+// the webhook sender hears of calls from rest and of Webex webhooks from webex).
 Backends::Backends(Shared& shared) {
     add<TokenBackend>(shared);
-    add<RestBackend>(shared);
+    auto& rest = add<RestBackend>(shared);
     auto& intercom = add<IntercomBackend>(shared);
     add<PushBackend>(shared, intercom);
     add<WebhookBackend>();
@@ -36,6 +39,8 @@ Backends::Backends(Shared& shared) {
     auto& device_faults = add<DeviceFaults>();
     add<FcmBackend>(device_faults);
     add<ApnsBackend>(device_faults);
+    auto& webex = add<WebexApiBackend>();
+    add<WebhookSenderBackend>(rest, webex);  // sends a created call's webhooks, also to the fake API's webhooks
 }
 
 void Backends::add_options(CLI::App& app) {

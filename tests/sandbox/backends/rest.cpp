@@ -54,6 +54,10 @@ void RestBackend::install(Router& router) {
     });
 }
 
+void RestBackend::on_call_created(std::function<void(const json& log)> listener) {
+    created_listeners_.push_back(std::move(listener));
+}
+
 json RestBackend::event(const std::string& type, const json& contact) {
     return json{{"id", next_event_id_++}, {"type", type}, {"timestamp", iso8601(Clock::now())}, {"contact", contact}};
 }
@@ -113,15 +117,19 @@ Reply RestBackend::create_call(const json& body, const std::string& subject) {
         creator = {{"id", 12}, {"userId", subject}, {"userDbId", 12}, {"displayName", subject}};
     }
 
-    const std::lock_guard lock(mutex_);
-    Call call;
-    call.log = new_call_log(body, creator);
-    call.planned = planned;
-    for (const auto& contact : body.at("invitedContacts")) call.participants.push_back(contact);
-    if (call.participants.empty()) call.participants.push_back(creator);  // someone must join for the call to start
-    const std::string id = call.log.at("callId");
-    json answer = call.log;
-    calls_.emplace(id, std::move(call));
+    json answer;
+    {
+        const std::lock_guard lock(mutex_);
+        Call call;
+        call.log = new_call_log(body, creator);
+        call.planned = planned;
+        for (const auto& contact : body.at("invitedContacts")) call.participants.push_back(contact);
+        if (call.participants.empty()) call.participants.push_back(creator);  // someone must join for the call to start
+        const std::string id = call.log.at("callId");
+        answer = call.log;
+        calls_.emplace(id, std::move(call));
+    }
+    for (const auto& listener : created_listeners_) listener(answer);
     return Reply{200, std::move(answer)};
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,9 @@ public:
     explicit RestBackend(Shared& shared) : tokens_(shared.tokens) {}
 
     void install(Router& router) override;
+    // Called with each new call's log once createCall has made it (outside
+    // the lock); register before the first request (the webhook sender does).
+    void on_call_created(std::function<void(const nlohmann::json& log)> listener);
 
     Reply create_call(const nlohmann::json& body, const std::string& subject);
     Reply get_call(const std::string& call_id);  // answers, then advances one step
@@ -44,6 +48,7 @@ private:
     nlohmann::json event(const std::string& type, const nlohmann::json& contact);
 
     const AccessTokens& tokens_;
+    std::vector<std::function<void(const nlohmann::json&)>> created_listeners_;
     std::mutex mutex_;
     std::map<std::string, Call> calls_;  // by callId
     std::int64_t next_call_id_ = 1000;

@@ -9,7 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "callctl/crypto/crypto.hpp"
+#include "callctl/push/signature.hpp"
+#include "callctl/webhook/examples.hpp"
 #include "support.hpp"
 
 namespace callctl::sandbox {
@@ -17,24 +18,6 @@ namespace callctl::sandbox {
 using nlohmann::json;
 
 namespace {
-
-// "2024-06-01T10:00:00.123Z"
-std::string iso8601_millis(std::chrono::system_clock::time_point when) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    return fmt::format("{}.{:03}Z", buffer, ms % 1000);
-}
-
-// Webex ids are base64 (no padding) of "ciscospark://us/<KIND>/<uuid>".
-std::string webex_id(std::string_view kind) {
-    std::string id = crypto::base64_encode(fmt::format("ciscospark://us/{}/{}", kind, uuid_v4()));
-    while (!id.empty() && id.back() == '=') id.pop_back();
-    return id;
-}
 
 // The request's string field, or the default.
 std::string text_or(const json& request, const char* key, std::string fallback) {
@@ -55,9 +38,20 @@ std::optional<Reply> check_request(const json& request, std::initializer_list<st
     return std::nullopt;
 }
 
+// The answer is the body's very dump, in its key order: the signatures are over those bytes.
+Reply signed_reply(const webhook::Json& body, std::vector<std::pair<std::string, std::string>> headers) {
+    Reply reply{200, json(), std::move(headers)};
+    reply.text = body.dump();
+    reply.text_type = "application/json";
+    return reply;
+}
+
 }  // namespace
 
 void WebhookBackend::install(Router& router) {
+    // A receiver for webhooks callctl sends (send-webhook, listen --forward-to):
+    // every POST is in the request log, and faults apply, like any backend route.
+    router.route({"POST"}, prefix("/hooks/"), [](Exchange&) { return Reply{200, json{{"received", true}}}; });
     router.admin({"POST"}, exact("/_sandbox/push/webex"), [](const httplib::Request&, const json& body) { return webex(body); });
     router.admin({"POST"}, exact("/_sandbox/push/kaleyra"), [](const httplib::Request&, const json& body) { return kaleyra(body); });
 }
@@ -68,109 +62,63 @@ Reply WebhookBackend::webex(const json& request) {
         return *bad;
     }
     const json r = request.is_object() ? request : json::object();
-    const auto now = std::chrono::system_clock::now();
-    const std::string person = text_or(r, "actorId", webex_id("PEOPLE"));
-    // The SDK's incoming-call notification, as JSON text (Webex sends it so).
-    const std::string telephony_push = json{{"name", text_or(r, "name", "Alice Caller")},
-                                            {"number", text_or(r, "number", "+14085550100")},
-                                            {"pushId", uuid_v4()},
-                                            {"externalTrackingId", "CI_" + random_hex(8)},
-                                            {"version", "1.0"}}
-                                           .dump();
-    json webhook = {{"id", webex_id("WEBHOOK")},
-                    {"name", "callctl-sandbox telephony_push"},
-                    {"targetUrl", text_or(r, "targetUrl", "https://example.com/webex/telephony-push")},
-                    {"resource", "telephony_push"},
-                    {"event", "updated"},
-                    {"orgId", webex_id("ORGANIZATION")},
-                    {"createdBy", text_or(r, "createdBy", webex_id("PEOPLE"))},
-                    {"appId", webex_id("APPLICATION")},
-                    {"ownedBy", "org"},
-                    {"status", "active"},
-                    {"created", iso8601_millis(now - std::chrono::hours(24 * 30))},
-                    {"actorId", person},
-                    {"data",
-                     {{"id", webex_id("TELEPHONY_PUSH")},
-                      {"callId", webex_id("CALL")},
-                      {"personId", person},
-                      {"personEmail", text_or(r, "personEmail", "callee@sandbox.example")},
-                      {"state", "alerting"},
-                      {"created", iso8601_millis(now)},
-                      {"fcmPayload", {{"webhookTelephonyPush", telephony_push}}},
-                      {"apnsPayload", {{"webhookTelephonyPush", telephony_push}}}}}};
-    if (is_nonempty_string(r, "filter")) webhook["filter"] = r.at("filter");
-
-    Reply reply{200, webhook};
-    // Over the bytes the client receives: the answer is this very dump.
+    webhook::ExampleParams params;
+    params.person_id = text_or(r, "actorId", "");
+    if (is_nonempty_string(r, "createdBy")) params.created_by = r.at("createdBy").get<std::string>();
+    params.person_email = text_or(r, "personEmail", "callee@sandbox.example");
+    params.caller_name = text_or(r, "name", params.caller_name);
+    params.caller_number = text_or(r, "number", params.caller_number);
+    params.target_url = text_or(r, "targetUrl", params.target_url);
+    if (is_nonempty_string(r, "filter")) params.filter = r.at("filter").get<std::string>();
+    const webhook::Json body = *webhook::example_webhook("telephony_push", params);
+    std::vector<std::pair<std::string, std::string>> headers;
     if (is_nonempty_string(r, "secret")) {
-        reply.headers.emplace_back("X-Spark-Signature",
-                                   crypto::hex_encode(crypto::hmac_sha1(r.at("secret").get<std::string>(), webhook.dump())));
+        headers.emplace_back(push::webex_signature_header, push::sign_webex(r.at("secret").get<std::string>(), body.dump()));
     }
-    return reply;
+    return signed_reply(body, std::move(headers));
 }
 
 Reply WebhookBackend::kaleyra(const json& request) {
-    if (auto bad = check_request(request, {"secret", "event", "signature", "t", "caller", "callees"})) return *bad;
+    if (auto bad = check_request(request, {"secret", "event", "signature", "t", "caller", "callees", "envelope"})) return *bad;
     const json r = request.is_object() ? request : json::object();
     const std::string event = text_or(r, "event", "on_call_incoming");
     const std::string scheme = text_or(r, "signature", "v1");
     const std::string t_unit = text_or(r, "t", "s");
-    if (event != "on_call_incoming" && event != "on_missed_call") {
-        return error_reply(400, "bad_request", "event must be on_call_incoming or on_missed_call");
+    const std::string envelope = text_or(r, "envelope", "v0");
+    const auto* known = webhook::find_example_event(event);
+    if (known == nullptr || known->vendor != push::Vendor::kaleyra) {
+        return error_reply(400, "bad_request", "event must be on_call_incoming, on_missed_call, on_message_sent or on_room_deleted");
     }
     if (scheme != "v1" && scheme != "v0") return error_reply(400, "bad_request", "signature must be v1 or v0");
     if (t_unit != "s" && t_unit != "ms") return error_reply(400, "bad_request", "t must be s or ms");
-    std::vector<std::string> callees = {"usr_999"};
+    if (envelope != "v0" && envelope != "v1") return error_reply(400, "bad_request", "envelope must be v0 or v1");
+    webhook::ExampleParams params;
     if (r.contains("callees")) {
-        callees.clear();
+        params.callees.clear();
         for (const auto& callee : r.at("callees")) {
             if (!callee.is_string()) return error_reply(400, "bad_request", "callees must be strings");
-            callees.push_back(callee.get<std::string>());
+            params.callees.push_back(callee.get<std::string>());
         }
     }
-    const std::string caller = text_or(r, "caller", "usr_123");
-    const std::string room = "room_" + random_hex(6);
-    const auto now = std::chrono::system_clock::now();
+    params.caller = text_or(r, "caller", params.caller);
+    params.kaleyra_v1 = envelope == "v1";
+    params.room_id = "room_" + random_hex(6);
+    // The shape of Kaleyra's push example (tests/data/kaleyra_on_call_incoming.json), fresh ids, the current time.
+    const webhook::Json body = *webhook::example_webhook(event, params);
 
-    // The shape of Kaleyra's push example (tests/data/kaleyra_on_call_incoming.json), with fresh ids and the current time.
-    json body;
-    if (event == "on_call_incoming") {
-        json users = json::array({{{"user", {{"userAlias", caller}}}, {"status", "invited"}}});
-        for (const auto& callee : callees) users.push_back({{"user", {{"userAlias", callee}}}, {"status", "invited"}});
-        body = {{"event", event},
-                {"room_id", room},
-                {"data",
-                 {{"initiator", caller},
-                  {"users", users},
-                  {"roomAlias", room},
-                  {"options",
-                   {{"duration", 0},
-                    {"record", true},
-                    {"recordingType", "automatic"},
-                    {"recording", "automatic"},
-                    {"creationDate", iso8601_millis(now)},
-                    {"callType", "audio_upgradable"},
-                    {"live", true}}}}}};
-    } else {
-        json called = json::array();
-        for (const auto& callee : callees) called.push_back({{"user_id", callee}, {"status", "not_answered"}});
-        body = {{"event", event}, {"room_id", room}, {"data", {{"caller_id", caller}, {"called_users", called}}}};
-    }
-
-    Reply reply{200, body};
+    std::vector<std::pair<std::string, std::string>> headers;
     if (is_nonempty_string(r, "secret")) {
         const std::string key = r.at("secret").get<std::string>();
         if (scheme == "v0") {
-            reply.headers.emplace_back("room-id-hmac", crypto::hex_encode(crypto::hmac_sha256(key, room)));
+            headers.emplace_back(push::kaleyra_room_hmac_header, push::sign_kaleyra_v0(key, params.room_id));
         } else {
-            const auto since_epoch = now.time_since_epoch();
+            const auto since_epoch = params.now.time_since_epoch();
             const long long t = t_unit == "ms" ? std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count()
                                                : std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
-            const std::string mac = crypto::hex_encode(crypto::hmac_sha256(key, fmt::format("{}.{}", t, body.dump())));
-            reply.headers.emplace_back("bandyer-signature", fmt::format("t={},v0={}", t, mac));
+            headers.emplace_back(push::kaleyra_signature_header, push::sign_kaleyra_v1(key, t, body.dump()));
         }
     }
-    return reply;
+    return signed_reply(body, std::move(headers));
 }
 
 }  // namespace callctl::sandbox

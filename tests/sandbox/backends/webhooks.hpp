@@ -1,7 +1,8 @@
 // Kaleyra and Webex webhook generator (callctl(1), WIRE FORMATS): admin
 // routes that answer with the body a vendor would POST to its customer's
 // server, and, given the secret, the signature header the vendor would send
-// with it. Like the intercom push routes, they make payloads; they send none.
+// with it. Like the intercom push routes, they make payloads; they send none
+// (the webhook sender does). And a receiver: POST /hooks/... answers 200.
 #pragma once
 
 #include <nlohmann/json.hpp>
