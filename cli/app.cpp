@@ -142,6 +142,7 @@ void build_app(CLI::App& app, Context& context) {
     register_kaleyra_token(app, context);
     register_decode_push(app, context);
     register_encode_push(app, context);
+    register_listen(app, context);
     register_completion(app, context);
 }
 

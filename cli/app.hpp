@@ -84,6 +84,7 @@ void register_login(CLI::App& app, Context& context);     // login intercom, log
 void register_kaleyra_token(CLI::App& app, Context& context);
 void register_decode_push(CLI::App& app, Context& context);
 void register_encode_push(CLI::App& app, Context& context);
+void register_listen(CLI::App& app, Context& context);
 void register_completion(CLI::App& app, Context& context);
 
 // Parses argv, runs the chosen subcommand, prints any error, and returns the

@@ -64,7 +64,6 @@ Result<std::string> read_password(std::string_view prompt, std::string_view hint
                           std::string(hint));
     }
     const int tty = ::open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    show(tty, prompt);
 
     std::string password;
     Status outcome;
@@ -74,6 +73,8 @@ Result<std::string> read_password(std::string_view prompt, std::string_view hint
         if (!echo_off.active()) {
             outcome = make_error(ExitCode::auth, fmt::format("cannot turn off echo on the terminal: {}", std::strerror(errno)),
                                  std::string(hint));
+        } else {
+            show(tty, prompt);  // only now, so that nothing typed in answer to it is echoed
         }
         // One byte at a time: nothing after the newline is consumed. A signal
         // (the interrupt handler sets a flag, without SA_RESTART) ends a wait

@@ -10,6 +10,8 @@ target from issue 8. Run through scripts/bench/run, which builds a Release binar
   1000 logs        callctl call-log --ids-from (8 conc.) vs 1000 curl processes, and curl -Z --parallel-max 8
   decode-push      callctl decode-push --stream (100k)  vs openssl enc -d per encrypted field (sample)
   peak RSS         callctl call-log, 10k ids, -o ndjson
+  listen           wrk at callctl listen (signed webhooks) vs at a do-nothing cpp-httplib server; RSS
+                   after 1k and 100k events (listen_bench.py)
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from harness import Sandbox  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import listen_bench  # noqa: E402
 
 PUSH_KEY_HEX = "5f" * 32
 
@@ -74,6 +79,11 @@ class Report:
         self.rows.append((name, f"{ours:.1f} {unit}", f"{other}: {theirs:.1f} {unit}", f"{theirs / ours:.2f}x", target))
         print(f"  {name}: callctl {ours:.1f} {unit}, {other} {theirs:.1f} {unit}", file=sys.stderr)
 
+    def ratio_higher(self, name: str, ours: float, theirs: float, other: str, target: str, unit: str):
+        """A rate (higher is better): the ratio is ours over theirs."""
+        self.rows.append((name, f"{ours:,.0f} {unit}", f"{other}: {theirs:,.0f} {unit}", f"{ours / theirs:.2f}x", target))
+        print(f"  {name}: callctl {ours:,.0f} {unit}, {other} {theirs:,.0f} {unit}", file=sys.stderr)
+
     def value(self, name: str, text: str, target: str):
         self.rows.append((name, text, "", "", target))
         print(f"  {name}: {text}", file=sys.stderr)
@@ -91,6 +101,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--callctl", required=True)
     parser.add_argument("--sandbox", required=True)
+    parser.add_argument("--null-server", required=True, help="callctl-null-server (tests/bench), listen's baseline")
     parser.add_argument("--reps", type=int, default=5, help="repetitions of the batch benchmarks (median)")
     parser.add_argument("--payloads", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and items, for a smoke run")
@@ -98,7 +109,7 @@ def main() -> int:
     if args.quick:
         args.reps, args.payloads = 1, 10_000
     callctl = str(Path(args.callctl).resolve())
-    for tool in ("curl", "openssl", "hyperfine"):
+    for tool in ("curl", "openssl", "hyperfine", "wrk"):
         if shutil.which(tool) is None:
             print(f"bench: {tool} is needed (scripts/bootstrap --bench)", file=sys.stderr)
             return 1
@@ -191,6 +202,8 @@ def main() -> int:
             per_ours = ours / args.payloads
             report.ratio("decode one push vs openssl enc -d", per_ours * 1000, per_openssl * 1000, "openssl x2",
                          ">= 100x", unit="us")
+
+        listen_bench.run(report, callctl, str(Path(args.null_server).resolve()), work, args.quick)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

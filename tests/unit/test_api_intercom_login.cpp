@@ -51,7 +51,12 @@ TEST_CASE("intercom_login_request: the vendor's body, in its order, and Accept: 
     // Neither -v nor --dry-run shows the password.
     CHECK(http::redact_body(request.body, request.secrets).find("p\\\"w d") == std::string::npos);
     CHECK(http::to_curl_command(request).find("w d") == std::string::npos);
-    CHECK(http::to_curl_command(request).find("$CALLCTL_INTERCOM_PASSWORD") != std::string::npos);
+    // Escaped in the JSON body, it cannot come back from the variable (sh would
+    // put the raw '"' there): --dry-run masks it. A plain one is replayable.
+    CHECK(http::to_curl_command(request).find("***") != std::string::npos);
+    const auto plain = intercom_login_request("http://a:1/", {"cid", "resident@example.com", "pw d"});
+    CHECK(http::to_curl_command(plain).find("$CALLCTL_INTERCOM_PASSWORD") != std::string::npos);
+    CHECK(http::to_curl_command(plain).find("pw d") == std::string::npos);
 }
 
 TEST_CASE("intercom_exchange_request") {

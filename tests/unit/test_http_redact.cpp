@@ -45,6 +45,8 @@ TEST_CASE("http redact: plain text and secrets list") {
     CHECK(redact("", secrets).empty());
     // As it would appear percent-encoded in a URL.
     CHECK(redact("q=a%2Fb%3D", {{"a/b=", "X"}}) == "q=***");
+    // As it would appear escaped inside a JSON string.
+    CHECK(redact(R"({"note":"pa\"ss\\word"})", {{R"(pa"ss\word)", "X"}}) == R"({"note":"***"})");
 }
 
 TEST_CASE("http redact: JSON bodies, nested") {
@@ -101,6 +103,15 @@ TEST_CASE("http dry run: curl command line, as documented") {
     anonymous.headers = {{"X-Key", "value-xyz"}};
     anonymous.secrets = {{"value-xyz", ""}};
     CHECK(to_curl_command(anonymous).find("value-xyz") == std::string::npos);
+
+    // A password holding '"' travels JSON-escaped: no variable can stand in for
+    // that spelling, so it is masked rather than printed.
+    Request login;
+    login.method = Method::post;
+    login.url = "http://h/oauth/token";
+    login.body = R"({"username":"ann","password":"p\"w"})";
+    login.secrets = {{R"(p"w)", "CALLCTL_INTERCOM_PASSWORD"}};
+    CHECK(to_curl_command(login) == R"(curl -sS -X POST 'http://h/oauth/token' --data-binary '{"username":"ann","password":"***"}')");
 }
 
 namespace {

@@ -90,6 +90,10 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "kaleyra_api_key", .type = T::secret, .flag = "--kaleyra-key-file", .env = "CALLCTL_KALEYRA_API_KEY",
          .help = "Read the Kaleyra company API key from FILE ('-' = stdin) [env: {env} holds the key itself]",
          .scope = Scope::command, .empty_hint = "write the Kaleyra company API key into it, or pass it in CALLCTL_KALEYRA_API_KEY"},
+        // The secret Webex signs its webhooks with (X-Spark-Signature): listen checks them, callctl(1) "listen".
+        {.name = "webex_secret", .type = T::secret, .flag = "--webex-secret-file", .env = "CALLCTL_WEBEX_SECRET",
+         .help = "Read the Webex webhook secret from FILE ('-' = stdin) [env: {env} holds the secret itself]",
+         .scope = Scope::command, .empty_hint = "write the Webex webhook secret into it, or pass it in CALLCTL_WEBEX_SECRET"},
     };
     return rows;
 }

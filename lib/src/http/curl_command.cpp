@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "callctl/http/http.hpp"
+#include "http/secret_forms.hpp"
 
 namespace callctl::http {
 
@@ -26,23 +27,34 @@ struct Piece {
     bool is_variable = false;  // text is an env var name
 };
 
-// Splits `text` into literal runs and secret references, longest secret first
-// at each position.
+// One way a secret is spelled in the request: as itself, which a shell
+// variable can stand in for, or encoded (in a URL query, in a JSON string),
+// which it cannot: sh would expand the raw value.
+struct Spelling {
+    std::string text;
+    const Secret* secret;
+    bool replayable;
+};
+
+// Splits `text` into literal runs and secret references, longest spelling
+// first at each position.
 std::vector<Piece> split_secrets(std::string_view text, const std::vector<Secret>& secrets) {
-    std::vector<const Secret*> ordered;
+    std::vector<Spelling> spellings;
     for (const auto& secret : secrets) {
-        if (!secret.value.empty()) ordered.push_back(&secret);
+        if (secret.value.empty()) continue;
+        spellings.push_back({secret.value, &secret, true});
+        for (auto& form : detail::encoded_forms(secret.value)) spellings.push_back({std::move(form), &secret, false});
     }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const Secret* a, const Secret* b) { return a->value.size() > b->value.size(); });
+    std::stable_sort(spellings.begin(), spellings.end(),
+                     [](const Spelling& a, const Spelling& b) { return a.text.size() > b.text.size(); });
     std::vector<Piece> pieces;
     std::string literal;
     std::size_t i = 0;
     while (i < text.size()) {
-        const Secret* match = nullptr;
-        for (const Secret* secret : ordered) {
-            if (text.substr(i, secret->value.size()) == secret->value) {
-                match = secret;
+        const Spelling* match = nullptr;
+        for (const Spelling& spelling : spellings) {
+            if (text.substr(i, spelling.text.size()) == spelling.text) {
+                match = &spelling;
                 break;
             }
         }
@@ -50,13 +62,13 @@ std::vector<Piece> split_secrets(std::string_view text, const std::vector<Secret
             literal += text[i++];
             continue;
         }
-        i += match->value.size();
-        if (is_identifier(match->env_name)) {
+        i += match->text.size();
+        if (match->replayable && is_identifier(match->secret->env_name)) {
             if (!literal.empty()) pieces.push_back({std::move(literal), false});
             literal.clear();
-            pieces.push_back({match->env_name, true});
+            pieces.push_back({match->secret->env_name, true});
         } else {
-            literal += kMask;  // no variable to stand in for it: never print the value
+            literal += kMask;  // no variable can stand in for it: never print the value
         }
     }
     if (!literal.empty() || pieces.empty()) pieces.push_back({std::move(literal), false});

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "callctl/http/http.hpp"
+#include "http/secret_forms.hpp"
 #include "http/url.hpp"
 #include "callctl/util/strings.hpp"
 
@@ -44,9 +45,7 @@ std::vector<std::string> secret_values(const std::vector<Secret>& secrets) {
     for (const auto& secret : secrets) {
         if (secret.value.empty()) continue;
         values.push_back(secret.value);
-        // The same value as it appears inside a URL query.
-        std::string encoded = percent_encode(secret.value);
-        if (encoded != secret.value) values.push_back(std::move(encoded));
+        for (auto& form : detail::encoded_forms(secret.value)) values.push_back(std::move(form));
     }
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     return values;
@@ -116,6 +115,23 @@ bool is_secret_name(std::string_view name) {
     if (std::find(kExact.begin(), kExact.end(), key) != kExact.end()) return true;
     return ends_with(key, "key") || ends_with(key, "authcode") || ends_with(key, "sessionid");
 }
+
+namespace detail {
+
+std::vector<std::string> encoded_forms(std::string_view value) {
+    std::vector<std::string> forms;
+    const auto add = [&](std::string form) {
+        if (form != value && std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(std::move(form));
+    };
+    add(percent_encode(value));
+    // dump() quotes and escapes; invalid UTF-8 is replaced rather than thrown.
+    const std::string quoted =
+        nlohmann::json(std::string(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    add(quoted.substr(1, quoted.size() - 2));
+    return forms;
+}
+
+}  // namespace detail
 
 std::string redact(std::string_view text, const std::vector<Secret>& secrets) {
     std::string out(text);

@@ -1,9 +1,7 @@
 #include "callctl/util/time.hpp"
 
 #include <chrono>
-#include <ctime>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace callctl::util {
@@ -51,6 +49,20 @@ std::int64_t days_from_civil(int year, int month, int day) {
     return era * 146097 + day_of_era - 719468;
 }
 
+// "2024-01-31T09:30:00" by calendar arithmetic, not gmtime_r/strftime: glibc's
+// take the process-wide time-zone lock, and listen's workers format a time for
+// every request they serve.
+std::string utc_text(std::int64_t unix_seconds) {
+    using namespace std::chrono;
+    const sys_seconds time{seconds(unix_seconds)};
+    const auto day = floor<days>(time);
+    const year_month_day date{day};
+    const hh_mm_ss clock{time - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
+                       clock.minutes().count(), clock.seconds().count());
+}
+
 }  // namespace
 
 std::int64_t unix_now() {
@@ -64,8 +76,7 @@ std::int64_t unix_now_ms() {
 
 std::string format_iso8601(std::int64_t unix_seconds) {
     if (unix_seconds < kFirstShown || unix_seconds > kLastShown) return std::to_string(unix_seconds);
-    const std::tm utc = fmt::gmtime(static_cast<std::time_t>(unix_seconds));
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", utc);
+    return utc_text(unix_seconds) + "Z";
 }
 
 std::string format_iso8601_ms(std::int64_t unix_milliseconds) {
@@ -76,8 +87,7 @@ std::string format_iso8601_ms(std::int64_t unix_milliseconds) {
         --seconds;
     }
     if (seconds < kFirstShown || seconds > kLastShown) return std::to_string(unix_milliseconds);
-    const std::tm utc = fmt::gmtime(static_cast<std::time_t>(seconds));
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", utc, millis);
+    return fmt::format("{}.{:03}Z", utc_text(seconds), millis);
 }
 
 std::optional<Iso8601> parse_iso8601(std::string_view text) {

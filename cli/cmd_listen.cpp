@@ -1,0 +1,257 @@
+// callctl listen: receive webhooks (Kaleyra, Webex) over HTTP(S), check their
+// signatures, print one normalised event per line; optionally record every
+// request and forward the accepted ones (callctl(1), "listen").
+//
+// stderr: first exactly one ready line, "callctl: listening on URL"; after it
+// only "callctl: warning: ..." notices (refused requests, failed forwards).
+// stdout: event lines only, each written whole with one write(2), in the
+// order the events were accepted (the library calls the writer under one
+// lock, which is also why this command writes stdout itself, not through the
+// Printer).
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "callctl/listen/listen.hpp"
+#include "callctl/util/fs.hpp"
+#include "callctl/util/interrupt.hpp"
+#include "choices.hpp"
+#include "setting_options.hpp"
+
+namespace callctl::cli {
+
+namespace {
+
+struct ListenCliOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;
+    long long tolerance = 300;
+    std::string forward_to;
+    std::string record;
+    long long max_events = 0;  // 0: not given
+    std::string tls_cert;
+    std::string tls_key;
+    int workers = 16;
+    double request_timeout = 10;
+};
+
+// Event lines to fd 1, one write(2) each so a line is never split between
+// other writers' bytes or left half-written by a crash between two calls.
+class StdoutLines {
+public:
+    bool write(std::string_view line) {
+        buffer_.assign(line.data(), line.size());
+        buffer_.push_back('\n');
+        std::string_view rest = buffer_;
+        while (!rest.empty()) {
+            const ssize_t n = ::write(STDOUT_FILENO, rest.data(), rest.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                errno_ = errno;
+                return false;
+            }
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+    int error() const { return errno_; }
+
+private:
+    std::string buffer_;  // the sequencer calls write() under its lock: never concurrently
+    int errno_ = 0;
+};
+
+// SIGINT and SIGTERM are blocked in every thread the listener starts and
+// taken here with sigtimedwait: no handler runs, so nothing in flight (a
+// forward's transfer watches util::interrupted()) is cut short by the stop.
+class StopSignals {
+public:
+    StopSignals() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    }
+    ~StopSignals() {
+        // A second signal sent during the stop is spent here: unblocked, its
+        // handler would turn the clean exit into an "interrupted" error.
+        const timespec now{0, 0};
+        while (sigtimedwait(&set_, nullptr, &now) > 0) {
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+    // True once a stop signal arrived (or one was caught before the block).
+    bool received() {
+        if (signal_ != 0) return true;
+        const timespec now{0, 0};
+        const int taken = sigtimedwait(&set_, nullptr, &now);
+        if (taken > 0) {
+            signal_ = taken;
+        } else if (util::interrupted()) {
+            signal_ = util::stop_reason() == util::StopReason::sigterm ? SIGTERM : SIGINT;
+        }
+        return signal_ != 0;
+    }
+    ExitCode exit_code() const { return signal_ == SIGTERM ? ExitCode::terminated : ExitCode::interrupted; }
+
+private:
+    sigset_t set_{};
+    sigset_t previous_{};
+    int signal_ = 0;
+};
+
+// A webhook secret from its row of the settings table (--kaleyra-key-file /
+// CALLCTL_KALEYRA_API_KEY, --webex-secret-file / CALLCTL_WEBEX_SECRET), if given.
+std::optional<std::string> webhook_secret(const config::Settings& settings, std::string_view row) {
+    const config::SettingValue& value = settings.value(row);
+    if (value.source == config::Source::none || value.text.empty()) return std::nullopt;
+    return value.text;
+}
+
+bool reads_stdin(const config::Flags& flags, std::string_view row) {
+    auto it = flags.values.find(row);
+    return it != flags.values.end() && it->second && *it->second == "-";
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
+    if (flags.dry_run) return make_error(ExitCode::usage, "listen serves requests: it has no --dry-run");
+    if (o.port < 0 || o.port > 65535) return make_error(ExitCode::usage, "--port must be 0..65535");
+    if (o.tolerance < 0) return make_error(ExitCode::usage, "--tolerance must be 0 (off) or more seconds");
+    if (o.max_events < 0) return make_error(ExitCode::usage, "--max-events must be at least 1");
+    if (o.workers < 1 || o.workers > 1024) return make_error(ExitCode::usage, "--workers must be 1..1024");
+    if (!(o.request_timeout > 0) || o.request_timeout > 3600) {
+        return make_error(ExitCode::usage, "--request-timeout must be more than 0 and at most 3600 seconds");
+    }
+    if (o.tls_cert.empty() != o.tls_key.empty()) return make_error(ExitCode::usage, "--tls-cert and --tls-key go together");
+    if (reads_stdin(flags, "kaleyra_api_key") && reads_stdin(flags, "webex_secret")) {
+        return make_error(ExitCode::usage, "--kaleyra-key-file - and --webex-secret-file - cannot both read standard input");
+    }
+    if (!o.forward_to.empty()) return listen::check_forward_url(o.forward_to);
+    return {};
+}
+
+// After the ready line: who may post unchecked events to a reachable address.
+void warn_about_exposure(const ListenCliOptions& o, const listen::Secrets& secrets, const Context& context) {
+    if (is_loopback(o.host)) return;
+    if (!secrets.kaleyra_api_key && !secrets.webex_secret) {
+        context.warn(fmt::format("listening on {} with no --kaleyra-key-file or --webex-secret-file: anyone who can reach it "
+                                 "can post events, and they are printed as \"unchecked\"",
+                                 o.host));
+    } else if (!secrets.kaleyra_api_key) {
+        context.warn(fmt::format("listening on {} with no Kaleyra key: Kaleyra webhooks are not checked", o.host));
+    } else if (!secrets.webex_secret) {
+        context.warn(fmt::format("listening on {} with no Webex secret: Webex webhooks are not checked", o.host));
+    }
+}
+
+Status run_listen(const ListenCliOptions& o, Context& context) {
+    // Before the settings: they read the secret files (or standard input).
+    if (auto ok = check_options(o, context.flags); !ok) return ok;
+    auto settings = context.settings();
+    if (!settings) return settings.error();
+    const config::Settings& s = **settings;
+
+    listen::ListenOptions options;
+    options.server.host = o.host;
+    options.server.port = o.port;
+    if (!o.tls_cert.empty()) options.server.tls = listen::TlsFiles{o.tls_cert, o.tls_key};
+    options.server.workers = static_cast<std::size_t>(o.workers);
+    options.server.request_timeout = std::chrono::milliseconds(static_cast<long long>(o.request_timeout * 1000));
+    options.check.tolerance = std::chrono::seconds(o.tolerance);
+    options.check.secrets.kaleyra_api_key = webhook_secret(s, "kaleyra_api_key");
+    options.check.secrets.webex_secret = webhook_secret(s, "webex_secret");
+    if (!o.record.empty()) options.record_path = o.record;
+    if (o.max_events > 0) options.max_events = static_cast<std::uint64_t>(o.max_events);
+
+    // Blocked before the first thread starts, so that every thread inherits it.
+    StopSignals signals;
+    const listen::Notify notice = [&context](std::string_view text) { context.warn(text); };
+    std::vector<std::unique_ptr<listen::EventAction>> actions;
+    if (!o.forward_to.empty()) {
+        listen::ForwardOptions forward;
+        forward.url = o.forward_to;
+        forward.client.timeout = s.timeout;
+        forward.client.connect_timeout = s.connect_timeout;
+        forward.client.cacert = s.cacert;
+        forward.client.insecure = s.insecure;
+        if (s.verbose) {
+            forward.client.log = [](std::string_view line) {
+                std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+            };
+        }
+        actions.push_back(listen::make_forwarder(std::move(forward), notice));
+    }
+
+    StdoutLines out;
+    listen::ListenOutput output{[&out](std::string_view line) { return out.write(line); }, notice};
+    const listen::Secrets secrets = options.check.secrets;
+    auto listener = listen::Listener::open(std::move(options), std::move(output), std::move(actions));
+    if (!listener) return listener.error();
+
+    std::fflush(stdout);
+    std::fprintf(stderr, "callctl: listening on %s\n", (*listener)->url().c_str());
+    warn_about_exposure(o, secrets, context);
+
+    switch ((*listener)->serve([&signals] { return signals.received(); })) {
+    case listen::StopCause::max_events: return {};
+    case listen::StopCause::output_failed:
+        if (out.error() == EPIPE) {  // the reader went away: stop quietly, as a shell expects
+            context.record_failure(ExitCode::broken_pipe);
+            return {};
+        }
+        return make_error(ExitCode::output_failed, fmt::format("cannot write an event to standard output: {}", std::strerror(out.error())));
+    case listen::StopCause::requested: break;
+    }
+    // A signal is how listen is meant to end: exit 130/143 without an error line.
+    context.record_failure(signals.exit_code());
+    return {};
+}
+
+}  // namespace
+
+void register_listen(CLI::App& app, Context& context) {
+    auto o = std::make_shared<ListenCliOptions>();
+    CLI::App* command = app.add_subcommand("listen", "Receive webhooks (Kaleyra, Webex): check, print, record, forward");
+    command->add_option("--host", o->host, "Address to listen on (default 127.0.0.1)")->type_name("ADDR");
+    command->add_option("--port", o->port, "Port (default 0: any free port; the ready line says which)")->type_name("N");
+    add_setting_options(*command, context.flags, {"kaleyra_api_key", "webex_secret"});
+    command->add_option("--tolerance", o->tolerance, "Kaleyra: refuse a signature time further than SEC from now (default 300, 0: off)")
+        ->type_name("SEC");
+    command->add_option("--forward-to", o->forward_to, "Re-POST each accepted request (exact body, vendor headers) to URL")
+        ->type_name("URL");
+    completes_files(command->add_option("--record", o->record, "Append every request received to FILE, one JSON line each"))
+        ->type_name("FILE");
+    command->add_option("--max-events", o->max_events, "Exit 0 after N accepted events")->type_name("N");
+    completes_files(command->add_option("--tls-cert", o->tls_cert, "Serve HTTPS with this PEM certificate (chain)"))->type_name("FILE");
+    completes_files(command->add_option("--tls-key", o->tls_key, "The PEM private key of --tls-cert"))->type_name("FILE");
+    command->add_option("--workers", o->workers, "Connections served at once (default 16)")->type_name("N");
+    command->add_option("--request-timeout", o->request_timeout,
+                        "Cut off a request not received and answered within SEC (default 10)")
+        ->type_name("SEC");
+    command->footer(
+        "stdout: one JSON object per accepted event, a line each, in the order accepted. stderr: the ready line\n"
+        "\"callctl: listening on URL\", then warnings of refused requests and failed forwards. Answers: 200 accepted,\n"
+        "400 not JSON / not a webhook, 401 signature missing or wrong, 405 not POST, 413 over 1 MiB.\n"
+        "Exit: 0 after --max-events, 130 SIGINT, 143 SIGTERM (each after a clean stop). See callctl(1).");
+    on_run(*command, context, [o](Context& c) { return run_listen(*o, c); });
+}
+
+}  // namespace callctl::cli
