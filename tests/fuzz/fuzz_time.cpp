@@ -13,9 +13,14 @@ using namespace callctl;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = fuzz::as_text(data, size);
     if (const auto parsed = util::parse_iso8601(text)) {
+        // An offset may carry 9999-12-31 into year 10000, which shows as the number (time.hpp).
         const std::string shown = util::format_iso8601(parsed->unix_seconds);
-        const auto again = util::parse_iso8601(shown);
-        FUZZ_CHECK(again && again->unix_seconds == parsed->unix_seconds && again->has_time && again->has_offset);
+        if (shown.back() == 'Z') {
+            const auto again = util::parse_iso8601(shown);
+            FUZZ_CHECK(again && again->unix_seconds == parsed->unix_seconds && again->has_time && again->has_offset);
+        } else {
+            FUZZ_CHECK(shown == std::to_string(parsed->unix_seconds));
+        }
         FUZZ_CHECK(parsed->has_time || !parsed->has_offset);
     }
     if (size >= sizeof(std::int64_t)) {
