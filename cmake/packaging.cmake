@@ -1,7 +1,7 @@
 # Installation and the Debian package. `cmake --install` puts each file where
 # its tool looks by default under the prefix (/usr for the .deb):
-#   bin/callctl
-#   share/man/man1/callctl.1.gz
+#   bin/callctl, bin/callctl-sandbox (tests/sandbox/CMakeLists.txt installs it)
+#   share/man/man1/callctl.1.gz, share/man/man1/callctl-sandbox.1.gz
 #   share/bash-completion/completions/callctl      (bash-completion loads it on demand)
 #   share/zsh/vendor-completions/_callctl          (in Debian zsh's default $fpath)
 #   share/fish/vendor_completions.d/callctl.fish   (fish's vendor directory)
@@ -10,12 +10,20 @@
 include(GNUInstallDirs)
 
 find_program(GZIP_EXECUTABLE gzip REQUIRED)
-set(CALLCTL_MAN_GZ ${CMAKE_CURRENT_BINARY_DIR}/callctl.1.gz)
-add_custom_command(
-  OUTPUT ${CALLCTL_MAN_GZ}
-  COMMAND ${GZIP_EXECUTABLE} -9 -n -c ${PROJECT_SOURCE_DIR}/man/callctl.1 > ${CALLCTL_MAN_GZ}
-  DEPENDS ${PROJECT_SOURCE_DIR}/man/callctl.1
-  COMMENT "Compressing the man page")
+set(CALLCTL_MAN_PAGES callctl.1)
+if(TARGET callctl-sandbox)
+  list(APPEND CALLCTL_MAN_PAGES callctl-sandbox.1)
+endif()
+set(CALLCTL_MAN_GZ)
+foreach(page IN LISTS CALLCTL_MAN_PAGES)
+  set(page_gz ${CMAKE_CURRENT_BINARY_DIR}/${page}.gz)
+  add_custom_command(
+    OUTPUT ${page_gz}
+    COMMAND ${GZIP_EXECUTABLE} -9 -n -c ${PROJECT_SOURCE_DIR}/man/${page} > ${page_gz}
+    DEPENDS ${PROJECT_SOURCE_DIR}/man/${page}
+    COMMENT "Compressing ${page}")
+  list(APPEND CALLCTL_MAN_GZ ${page_gz})
+endforeach()
 add_custom_target(callctl_man ALL DEPENDS ${CALLCTL_MAN_GZ})
 
 install(FILES ${CALLCTL_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
@@ -36,5 +44,5 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # callctl_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # libcurl4, libssl3, libfmt9 ... from the binary itself
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Call control from the command line\n tokens and E911 ids from an Enhanced-WebRTC style token endpoint, calls\n and call logs from a REST call API, door intercoms over GraphQL, and push\n payloads decoded and decrypted. JSON or tables, documented exit codes.")
+    "Call control from the command line\n tokens and E911 ids from an Enhanced-WebRTC style token endpoint, calls\n and call logs from a REST call API, door intercoms over GraphQL, and push\n payloads decoded and decrypted. JSON or tables, documented exit codes.\n .\n callctl-sandbox, a local stand-in for those backends (with fault\n injection and signed webhooks), is included for smoke tests in CI.")
 include(CPack)

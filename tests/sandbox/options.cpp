@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -36,6 +39,35 @@ const CLI::Validator json_object(
     },
     "");
 
+// --help's usage line spells out every flag, as callctl-sandbox(1)'s SYNOPSIS
+// does (tests/e2e/test_sandbox_docs.py holds the two together), rather than
+// CLI11's "[OPTIONS]": backends add flags, and the line grows with them.
+class SynopsisFormatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App* app, std::string name) const override {
+        std::vector<std::string> words;
+        for (const CLI::Option* option : app->get_options()) {
+            if (option->get_lnames().empty() || option->get_lnames().front() == "help") continue;
+            std::string word = "[--" + option->get_lnames().front();
+            if (!option->get_option_text().empty()) word += " " + option->get_option_text();
+            word += "]";
+            if (option->get_items_expected_max() > 1) word += "...";
+            words.push_back(std::move(word));
+        }
+        std::string usage = "Usage: " + name;
+        std::size_t column = usage.size();
+        for (const auto& word : words) {
+            if (column + 1 + word.size() > 100) {
+                usage += "\n      ";
+                column = 6;
+            }
+            usage += " " + word;
+            column += 1 + word.size();
+        }
+        return usage + "\n       " + name + " --help\n";
+    }
+};
+
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "callctl-sandbox: error: %s\ncallctl-sandbox: hint: see `callctl-sandbox --help`\n", message.c_str());
     return to_int(ExitCode::usage);
@@ -45,8 +77,12 @@ int usage_error(const std::string& message) {
 
 void add_options(CLI::App& app, Options& options, TokenSettings& tokens) {
     app.description(
-        "A local stand-in for the token endpoint, the REST call API and the intercom\n"
-        "GraphQL backend. Binds 127.0.0.1 only. Prints one JSON line with its URLs.");
+        "A local, stateful stand-in for the backends callctl talks to: the token endpoint,\n"
+        "the REST call API, intercom GraphQL and its OAuth login, Kaleyra REST; it also\n"
+        "makes intercom pushes and signed Kaleyra and Webex webhooks, and injects faults.\n"
+        "Binds 127.0.0.1 only. Prints one JSON line with its URLs.");
+    app.footer("Backends, admin routes (/_sandbox/...) and faults: callctl-sandbox(1).");
+    app.formatter(std::make_shared<SynopsisFormatter>());
     // Unknown arguments are collected, not thrown at once: the error then
     // names the first of them the way callctl-sandbox always has.
     app.allow_extras();
