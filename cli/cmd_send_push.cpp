@@ -26,6 +26,7 @@
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 #include "choices.hpp"
+#include "push_credentials.hpp"
 #include "send_push_output.hpp"
 #include "setting_options.hpp"
 
@@ -51,13 +52,6 @@ struct SendPushOptions {
     long long ttl = 60;
     std::optional<std::string> collapse_id;
 };
-
-// A resolved setting, when it has a value.
-std::optional<config::SettingValue> given(const config::Settings& settings, std::string_view name) {
-    const config::SettingValue& value = settings.value(name);
-    if (value.source == config::Source::none || value.text.empty()) return std::nullopt;
-    return value;
-}
 
 // flag > environment > profile, for telling which of two settings the user meant.
 int rank(config::Source source) {
@@ -138,7 +132,7 @@ Status check_stdin_use(const SendPushOptions& options, const config::Settings& s
     if (options.file != "-") return {};
     std::vector<std::pair<std::string, std::string>> paths = {{"--to-file", options.to_file}};
     for (const char* name : {"fcm_credentials", "apns_key"}) {
-        if (auto value = given(settings, name)) paths.emplace_back(value->origin, value->text);
+        if (auto value = given_setting(settings, name)) paths.emplace_back(value->origin, value->text);
     }
     for (const auto& [origin, path] : paths) {
         if (path == "-") {
@@ -203,39 +197,15 @@ Result<Prepared> prepare(const SendPushOptions& options, deliver::Platform platf
     d.apns.ttl = ttl;
     d.apns.collapse_id = options.collapse_id;
 
-    auto text = util::read_file(credentials.text);
-    if (!text) return text.error();
-    const std::string origin = fmt::format("{} {}", credentials.origin, credentials.text);
     if (platform == deliver::Platform::fcm) {
-        auto account = deliver::parse_service_account(*text, origin);
+        auto account = read_fcm_credentials(credentials, settings, d);
         if (!account) return account.error();
-        d.fcm_project_id = account->project_id;
-        d.fcm_url = settings.text("fcm_url");
         out.account = std::move(*account);
         return out;
     }
-    auto key = deliver::parse_apns_key(*text, origin);
-    if (!key) return key.error();
-    const auto required = [&](std::string_view name, std::string_view flag, bool apple_id) -> Result<std::string> {
-        auto value = given(settings, name);
-        if (!value) {
-            return make_error(ExitCode::usage,
-                              fmt::format("APNs needs {} (or {})", flag, config::find_setting(name)->env));
-        }
-        if (apple_id) {
-            if (auto ok = deliver::check_apple_id(value->text, value->origin); !ok) return ok.error();
-        }
-        return value->text;
-    };
-    auto key_id = required("apns_key_id", "--apns-key-id", true);
-    if (!key_id) return key_id.error();
-    auto team_id = required("apns_team_id", "--apns-team-id", true);
-    if (!team_id) return team_id.error();
-    auto topic = required("apns_topic", "--apns-topic", false);
-    if (!topic) return topic.error();
-    d.apns.topic = *topic;
-    d.apns_url = settings.text("apns_url");
-    out.apns = deliver::ApnsCredentials{std::move(*key), std::move(*key_id), std::move(*team_id)};
+    auto apns = read_apns_credentials(credentials, settings, d);
+    if (!apns) return apns.error();
+    out.apns = std::move(*apns);
     return out;
 }
 
@@ -251,8 +221,8 @@ Status run_send_push(const SendPushOptions& options, Context& context) {
     if (!resolved) return resolved.error();
     const config::Settings& settings = **resolved;
     if (auto ok = check_stdin_use(options, settings); !ok) return ok;
-    const auto fcm = given(settings, "fcm_credentials");
-    const auto apns = given(settings, "apns_key");
+    const auto fcm = given_setting(settings, "fcm_credentials");
+    const auto apns = given_setting(settings, "apns_key");
     auto platform = choose_platform(fcm, apns);
     if (!platform) return platform.error();
     auto prepared = prepare(options, *platform, *platform == deliver::Platform::fcm ? *fcm : *apns, settings, context);
