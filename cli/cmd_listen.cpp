@@ -3,7 +3,7 @@
 // request and forward the accepted ones (callctl(1), "listen").
 //
 // stderr: first exactly one ready line, "callctl: listening on URL"; after it
-// only "callctl: warning: ..." notices (refused requests, failed forwards).
+// only "callctl: warning: ..." notices (refused requests, failed forwards and relays).
 // stdout: event lines only, each written whole with one write(2), in the
 // order the events were accepted (the library calls the writer under one
 // lock, which is also why this command writes stdout itself, not through the
@@ -24,9 +24,12 @@
 
 #include "app.hpp"
 #include "callctl/listen/listen.hpp"
+#include "callctl/listen/relay.hpp"
+#include "callctl/webhook/relay_map.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "choices.hpp"
+#include "push_credentials.hpp"
 #include "setting_options.hpp"
 
 namespace callctl::cli {
@@ -39,6 +42,7 @@ struct ListenCliOptions {
     long long tolerance = 300;
     std::string forward_to;
     std::string record;
+    std::string relay;  // MAP.json
     long long max_events = 0;  // 0: not given
     std::string tls_cert;
     std::string tls_key;
@@ -159,6 +163,51 @@ Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
     return {};
 }
 
+// --relay: MAP.json (3 when it is not one) and the credentials of each
+// platform it lists devices of (2 when one is missing), all before listening.
+Result<listen::RelayOptions> relay_options(const std::string& map_path, const config::Settings& settings, Context& context) {
+    auto text = util::read_file(map_path);
+    if (!text) return text.error();
+    auto map = webhook::parse_relay_map(*text, fmt::format("--relay {}", map_path));
+    if (!map) return map.error();
+    bool fcm = false;
+    bool apns = false;
+    for (const auto& [user, devices] : *map) {
+        for (const auto& device : devices) (device.platform == "apns" ? apns : fcm) = true;
+    }
+    listen::RelayOptions relay;
+    relay.delivery.dry_run = false;
+    const auto need = [&](std::string_view row, std::string_view platform, std::string_view flag) -> Result<config::SettingValue> {
+        auto value = given_setting(settings, row);
+        if (!value) {
+            return make_error(ExitCode::usage, fmt::format("--relay {} lists {} devices: give {} FILE", map_path, platform, flag),
+                              "or its CALLCTL_ variable / profile key; see callctl(1), send-push");
+        }
+        return *value;
+    };
+    if (fcm) {
+        auto file = need("fcm_credentials", "FCM", "--fcm-credentials");
+        if (!file) return file.error();
+        auto account = read_fcm_credentials(*file, settings, relay.delivery);
+        if (!account) return account.error();
+        relay.sender.fcm = std::move(*account);
+    }
+    if (apns) {
+        auto file = need("apns_key", "APNs", "--apns-key");
+        if (!file) return file.error();
+        auto credentials = read_apns_credentials(*file, settings, relay.delivery);
+        if (!credentials) return credentials.error();
+        relay.sender.apns = std::move(*credentials);
+    }
+    relay.map = std::move(*map);
+    relay.sender.client = context.client_options();
+    relay.sender.client.dry_run = false;
+    relay.sender.credentials_path = settings.credentials_path;
+    relay.sender.profile = settings.profile;
+    relay.sender.note = [&context](std::string_view line) { context.verbose(line); };
+    return relay;
+}
+
 // After the ready line: who may post unchecked events to a reachable address.
 void warn_about_exposure(const ListenCliOptions& o, const listen::Secrets& secrets, const Context& context) {
     if (is_loopback(o.host)) return;
@@ -192,6 +241,13 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
     if (!o.record.empty()) options.record_path = o.record;
     if (o.max_events > 0) options.max_events = static_cast<std::uint64_t>(o.max_events);
 
+    std::optional<listen::RelayOptions> relay;
+    if (!o.relay.empty()) {
+        auto prepared = relay_options(o.relay, s, context);
+        if (!prepared) return prepared.error();
+        relay = std::move(*prepared);
+    }
+
     // Blocked before the first thread starts, so that every thread inherits it.
     StopSignals signals;
     const listen::Notify notice = [&context](std::string_view text) { context.warn(text); };
@@ -210,6 +266,7 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
         }
         actions.push_back(listen::make_forwarder(std::move(forward), notice));
     }
+    if (relay) actions.push_back(listen::make_relayer(std::move(*relay), notice));
 
     // The Printer is made here, before any thread of the listener starts.
     StdoutLines out(context.out().filtering() ? &context.out() : nullptr);
@@ -241,7 +298,7 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
 
 void register_listen(CLI::App& app, Context& context) {
     auto o = std::make_shared<ListenCliOptions>();
-    CLI::App* command = app.add_subcommand("listen", "Receive webhooks (Kaleyra, Webex): check, print, record, forward");
+    CLI::App* command = app.add_subcommand("listen", "Receive webhooks (Kaleyra, Webex): check, print, record, forward, relay");
     command->add_option("--host", o->host, "Address to listen on (default 127.0.0.1)")->type_name("ADDR");
     command->add_option("--port", o->port, "Port (default 0: any free port; the ready line says which)")->type_name("N");
     add_setting_options(*command, context.flags, {"kaleyra_api_key", "webex_secret"});
@@ -251,6 +308,13 @@ void register_listen(CLI::App& app, Context& context) {
         ->type_name("URL");
     completes_files(command->add_option("--record", o->record, "Append every request received to FILE, one JSON line each"))
         ->type_name("FILE");
+    completes_files(command->add_option("--relay", o->relay,
+                                        "Send each incoming call as a push to its callees' devices listed in MAP.json"))
+        ->type_name("MAP.json");
+    // send-push's rows: the credentials --relay sends with.
+    add_setting_options(*command, context.flags,
+                        {"fcm_url", "fcm_credentials", "apns_env", "apns_url", "apns_key", "apns_key_id", "apns_team_id",
+                         "apns_topic"});
     command->add_option("--max-events", o->max_events, "Exit 0 after N accepted events")->type_name("N");
     completes_files(command->add_option("--tls-cert", o->tls_cert, "Serve HTTPS with this PEM certificate (chain)"))->type_name("FILE");
     completes_files(command->add_option("--tls-key", o->tls_key, "The PEM private key of --tls-cert"))->type_name("FILE");
@@ -260,7 +324,7 @@ void register_listen(CLI::App& app, Context& context) {
         ->type_name("SEC");
     command->footer(
         "stdout: one JSON object per accepted event, a line each, in the order accepted. stderr: the ready line\n"
-        "\"callctl: listening on URL\", then warnings of refused requests and failed forwards. Answers: 200 accepted,\n"
+        "\"callctl: listening on URL\", then warnings of refused requests, failed forwards and relays. Answers: 200 accepted,\n"
         "400 not JSON / not a webhook, 401 signature missing or wrong, 405 not POST, 413 over 1 MiB.\n"
         "Exit: 0 after --max-events, 130 SIGINT, 143 SIGTERM (each after a clean stop). See callctl(1).");
     on_run(*command, context, [o](Context& c) { return run_listen(*o, c); });
