@@ -167,7 +167,7 @@ class RelayTest(SandboxTestCase):
         self.assertEqual(len(self.apns_sends()), 1)
         warnings = listener.wait_stderr(lambda lines: len(lines) >= 3)
         self.assertEqual(warnings[1:], ["callctl: warning: relay to usr_999 (fcm): Requested entity was not found.",
-                                        f"callctl: warning: relay to usr_999 (apns): {event['relay']['results'][2]['message'] or 'BadDeviceToken'}"])
+                                        "callctl: warning: relay to usr_999 (apns): BadDeviceToken"])
 
     def test_bad_map_is_exit_3_before_listening(self):
         for text, message in (
