@@ -43,7 +43,7 @@ __callctl_options() {
         "decode-push") echo "-h --help --key-file --require-decrypt --vendor --stream --extract --signature --secret-file --tolerance --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
         "encode-push") echo "-h --help --type --device --call-id --video-file --audio-file --key-file --wrap --fcm-token --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
         "run") echo "-h --help --var --junit --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
-        "listen") echo "-h --help --host --port --kaleyra-key-file --webex-secret-file --tolerance --forward-to --record --max-events --tls-cert --tls-key --workers --request-timeout --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
+        "listen") echo "-h --help --host --port --kaleyra-key-file --webex-secret-file --tolerance --forward-to --record --relay --fcm-url --fcm-credentials --apns-env --apns-url --apns-key --apns-key-id --apns-team-id --apns-topic --max-events --tls-cert --tls-key --workers --request-timeout --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
         "send-push") echo "-h --help --to --to-file --parallel --cancel-after --fcm-url --fcm-credentials --apns-env --apns-url --apns-key --apns-key-id --apns-team-id --apns-topic --push-type --priority --ttl --collapse-id --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
         "send-webhook") echo "-h --help --to --vendor --event --set --kaleyra-key-file --webex-secret-file --kaleyra-signature --unsigned --caller --callee --kaleyra-v1 --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
         "webex-webhook") echo "-h --help --profile --config --token-url --rest-url --graphql-url --token --token-file -o --output --timeout --connect-timeout --retries --cacert --intercom-auth-url -k --insecure -v --verbose -q --quiet --dry-run --no-color --jq --version" ;;
@@ -148,6 +148,15 @@ __callctl_value_kind() {
         "listen""|--tolerance") echo "text" ;;
         "listen""|--forward-to") echo "text" ;;
         "listen""|--record") echo "file" ;;
+        "listen""|--relay") echo "file" ;;
+        "listen""|--fcm-url") echo "text" ;;
+        "listen""|--fcm-credentials") echo "file" ;;
+        "listen""|--apns-env") echo "choice:production sandbox" ;;
+        "listen""|--apns-url") echo "text" ;;
+        "listen""|--apns-key") echo "file" ;;
+        "listen""|--apns-key-id") echo "text" ;;
+        "listen""|--apns-team-id") echo "text" ;;
+        "listen""|--apns-topic") echo "text" ;;
         "listen""|--max-events") echo "text" ;;
         "listen""|--tls-cert") echo "file" ;;
         "listen""|--tls-key") echo "file" ;;
