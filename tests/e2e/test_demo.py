@@ -1,4 +1,5 @@
-"""The README's main job, scripts/demo, runs the whole call flow against the sandbox and succeeds.
+"""The README's main job, scripts/demo, runs the whole call flow and the delivery loop against the sandbox
+and succeeds.
 
 It uses the binaries under test (CALLCTL_BIN / CALLCTL_SANDBOX_BIN), so it builds nothing.
 """
@@ -31,6 +32,17 @@ class DemoTest(unittest.TestCase):
             "$ callctl open-door --device dev_42", "door opened: dev_42",
             "$ callctl hangup --device dev_42", "call ended: dev_42",
             "$ callctl token revoke", "revoked",
+            # The delivery loop: webhooks -> listen -> the phones' push services; replay; the smoke flow.
+            "$ callctl listen", "callctl: listening on http://127.0.0.1:",
+            '"vendor":"kaleyra","vendor_event":"on_call_incoming"', '"signature":"verified","signature_scheme":"kaleyra-v1"',
+            '"vendor":"webex","vendor_event":"telephony_push:updated"', '"signature":"verified","signature_scheme":"webex"',
+            "$ callctl send-push incoming.json", "fcm       200",
+            "$ callctl send-push incoming.json", "apns      200",
+            '"path":"/v1/projects/callctl-sandbox/messages:send","status":200', '"path":"/3/device/', '"status":200',
+            "$ callctl send-webhook hooks.jsonl", "kaleyra-v1  ok 200", "webex       ok 200",
+            '"signature_scheme":"kaleyra-v1"', '"signature_scheme":"webex"',
+            "$ callctl run scripts/flows/smoke.yaml", "smoke: 10 passed, 0 failed, 0 skipped",
+            '<testsuite name="smoke" tests="10" failures="0"',
         ]
         position = 0
         for text in expected_in_order:

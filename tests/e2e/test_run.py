@@ -98,6 +98,21 @@ steps:
         self.assertEqual(self.sb.admin("GET", f"/_sandbox/calls/{saved}")["callTitle"], 'Flow "one"')
         self.assertEqual(requests[3]["query"], {"callId": "no-such-call"})
 
+    def test_steps_print_json_whatever_output_the_callers_shell_chose(self):
+        # CALLCTL_OUTPUT=table reaches `run` itself (its report is a table); its steps still print JSON for
+        # expect.jq, unless a step's env asks otherwise.
+        path, code, out, err = self.run_flow("""steps:
+  - name: json
+    run: token create --scope virtual-number
+    expect: {jq: .access_token}
+  - name: a table when the step asks
+    run: token create --scope virtual-number
+    env: {CALLCTL_OUTPUT: table}
+    expect: {stdout_contains: "Access token:"}
+""", CALLCTL_OUTPUT="table")
+        self.assertEqual(code, 0, out + err)
+        self.assertNotIn('"', out.splitlines()[0])  # run's own report is the table asked for
+
     def test_each_step_is_the_same_binary_with_the_environment_and_stdin(self):
         _, code, out, err = self.run_flow("""steps:
   - name: env

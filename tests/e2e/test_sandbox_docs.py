@@ -2,12 +2,14 @@
 
 The truth is the sandbox itself: its options are what `callctl-sandbox --help` lists (the usage line
 spells every flag out), its routes are the paths its sources register with the router
-(tests/sandbox/**: `router.route(...)` and `router.admin(...)`), its fault keys are what
-`GET /_sandbox/faults` describes. Each must appear in man/callctl-sandbox.1, and everything the page
+(tests/sandbox/**: `router.route(...)` and `router.admin(...)`) plus the one the APNs backend's HTTP/2
+server answers (backends/apns.cpp), its fault keys are what `GET /_sandbox/faults` describes, its
+per-device fault keys the ones `POST /_sandbox/device-faults` names when it refuses an unknown one. Each must appear in man/callctl-sandbox.1, and everything the page
 names must exist: a flag in SYNOPSIS or OPTIONS that --help lacks, or an admin route no source
 registers, fails too.
 """
 
+import json
 import os
 import re
 import shutil
@@ -28,6 +30,16 @@ SPACED_MACROS = {".B", ".I"}
 USAGE_WORD = re.compile(r"\[(--[a-z][a-z0-9-]*)(?: ([^\]\s]+))?\](\.\.\.)?")
 # router.route({"POST"}, exact("/graphql"), ...) / router_.admin({}, prefix("/_sandbox/calls/"), ...)
 REGISTRATION = re.compile(r"\brouter_?\.(route|admin)\(\s*\{[^}]*\},\s*(exact|prefix)\(\"([^\"]+)\"\)")
+# router.route({"GET"}, exact(std::string(collection)), ...) / prefix(std::string(collection) + "/"), where
+# the file has `constexpr std::string_view collection = "/v1/webhooks";`
+NAMED_REGISTRATION = re.compile(r"\brouter_?\.(route|admin)\(\s*\{[^}]*\},\s*(exact|prefix)\(std::string\((\w+)\)"
+                                r"(?:\s*\+\s*\"([^\"]*)\")?\)")
+PATH_CONSTANT = re.compile(r"constexpr std::string_view (\w+) = \"(/[^\"]*)\";")
+ANY_REGISTRATION = re.compile(r"\brouter_?\.(?:route|admin)\(")
+# APNs is served by its own HTTP/2 server, not the router: ApnsBackend::answer refuses other methods,
+# then other paths than its prefix.
+APNS_ROUTE = re.compile(r'request\.method != "([A-Z]+)"\) return refuse\("MethodNotAllowed"\);\s*'
+                        r'constexpr std::string_view prefix = "(/[^"]+)";')
 
 
 def roff_arguments(text: str) -> list[str]:
@@ -96,8 +108,19 @@ def registered_routes() -> dict[str, set[tuple[str, bool]]]:
     """{"route"|"admin": {(path, is_prefix)}} from the sandbox's sources."""
     routes: dict[str, set[tuple[str, bool]]] = {"route": set(), "admin": set()}
     for source in sorted(SANDBOX_SOURCES.rglob("*.cpp")):
-        for kind, pattern, path in REGISTRATION.findall(source.read_text()):
+        text = source.read_text()
+        found = REGISTRATION.findall(text)
+        constants = dict(PATH_CONSTANT.findall(text))
+        for kind, pattern, name, suffix in NAMED_REGISTRATION.findall(text):
+            assert name in constants, f"{source.name}: route path {name} is not a constant this test can read"
+            found.append((kind, pattern, constants[name] + suffix))
+        # Every registration is read, or this test says so (rather than silently skip a route).
+        assert len(found) == len(ANY_REGISTRATION.findall(text)), f"{source.name}: a route registration this test cannot read"
+        for kind, pattern, path in found:
             routes[kind].add((path, pattern == "prefix"))
+    apns = APNS_ROUTE.findall((SANDBOX_SOURCES / "backends" / "apns.cpp").read_text())
+    assert len(apns) == 1, "the APNs route is no longer where this test looks for it (backends/apns.cpp)"
+    routes["route"].add((apns[0][1], True))
     return routes
 
 
@@ -134,13 +157,18 @@ class SandboxManPageTest(unittest.TestCase):
 
     def test_every_backend_route_is_documented_and_no_other(self):
         text = self.sections["BACKENDS"]
-        code = {path for path, is_prefix in registered_routes()["route"]}
-        self.assertGreater(len(code), 8)
-        for path in sorted(code):
-            self.assertTrue(re.search(rf"\b(GET|POST|DELETE|PUT|PATCH) {re.escape(path)}(?![\w/-])", text),
+        routes = registered_routes()["route"]
+        self.assertGreater(len(routes), 8)
+        for path, is_prefix in sorted(routes):
+            tail = "" if is_prefix else r"(?![\w/-])"  # a prefix route is named with what follows it
+            self.assertTrue(re.search(rf"\b(GET|POST|DELETE|PUT|PATCH) {re.escape(path)}{tail}", text),
                             f"BACKENDS lacks {path}")
+        exact = {path for path, is_prefix in routes if not is_prefix}
+        prefixes = [path for path, is_prefix in routes if is_prefix]
         documented = {path.split("?")[0] for path in re.findall(r"\b(?:GET|POST|DELETE|PUT|PATCH) (/[^\s,]+)", text)}
-        self.assertEqual(sorted(documented - code), [], "BACKENDS names routes the sandbox does not serve")
+        unknown = [path for path in documented
+                   if path not in exact and not any(path.startswith(p) for p in prefixes)]
+        self.assertEqual(sorted(unknown), [], "BACKENDS names routes the sandbox does not serve")
 
     def test_every_admin_route_is_documented_and_no_other(self):
         text = self.sections["ADMIN ROUTES"]
@@ -163,13 +191,30 @@ class SandboxManPageTest(unittest.TestCase):
         keys = set(plan) - {"requests_seen"}
         self.assertGreater(len(keys), 8)
         tags = set()
-        faults = self.source.split(".SH FAULTS")[1].split("\n.SH ")[0]
+        faults = self.source.split(".SH FAULTS")[1].split("\n.SH ")[0].split("\n.SS Per-device faults\n")[0]
         for tag in re.findall(r"^\.TP\n(.*)$", faults, flags=re.MULTILINE):
             tags.update(w for w in re.split(r"[\s,\"]+", roff_to_text(tag)) if w and w not in {"B", "BR"})
         self.assertEqual(sorted(tags), sorted(keys))
         example = re.search(r"\.nf\n(.*?)\.fi", faults, flags=re.DOTALL).group(1)
         for key in keys:
             self.assertIn(f'"{key}"', example, f"the plan example lacks {key}")
+
+    def test_every_device_fault_key_is_documented_and_no_other(self):
+        with Sandbox() as sandbox:
+            status, answer = sandbox.json_request("POST", "/_sandbox/device-faults", {"tok": {"no_such_key": 1}})[:2]
+        self.assertEqual(status, 400, answer)
+        known = re.search(r"\(known: ([a-z_, ]+)\)", json.dumps(answer))
+        self.assertIsNotNone(known, answer)
+        keys = set(known.group(1).split(", "))
+        self.assertGreater(len(keys), 5)
+        faults = self.source.split(".SH FAULTS")[1].split("\n.SH ")[0]
+        self.assertIn("\n.SS Per-device faults\n", faults)
+        per_device = faults.split("\n.SS Per-device faults\n")[1]
+        tags = set(re.findall(r"^\.IP \\fB([a-z_]+)\\fR$", per_device, flags=re.MULTILINE))
+        self.assertEqual(sorted(tags), sorted(keys))
+        example = re.search(r"\.nf\n(.*?)\.fi", per_device, flags=re.DOTALL).group(1)
+        for key in keys:
+            self.assertIn(f'"{key}"', example, f"the device-fault example lacks {key}")
 
     def test_man_page_is_lint_clean(self):
         if shutil.which("mandoc"):

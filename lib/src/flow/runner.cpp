@@ -118,6 +118,10 @@ private:
             spec.argv.push_back(std::move(*text));
         }
         std::map<std::string, std::string> env = environment_;
+        // expect.jq and save read a step's output as JSON: a CALLCTL_OUTPUT=table
+        // inherited from the caller's shell must not turn it into a table. The
+        // flow's or the step's own env (or -o in `run`) still decide.
+        env["CALLCTL_OUTPUT"] = "json";
         using EnvList = std::vector<std::pair<std::string, Template>>;
         for (const EnvList* layer : {static_cast<const EnvList*>(&flow_.env), &step.env}) {
             for (const auto& [name, value] : *layer) {
