@@ -33,11 +33,10 @@ class DemoTest(unittest.TestCase):
             "$ callctl hangup --device dev_42", "call ended: dev_42",
             "$ callctl token revoke", "revoked",
             # The delivery loop: webhooks -> listen -> the phones' push services; replay; the smoke flow.
-            "$ callctl listen", "callctl: listening on http://127.0.0.1:",
+            "$ callctl listen", "--relay devices.json", "callctl: listening on http://127.0.0.1:",
             '"vendor":"kaleyra","vendor_event":"on_call_incoming"', '"signature":"verified","signature_scheme":"kaleyra-v1"',
+            '"relay":["usr_999 fcm 200","usr_999 apns 200"]',
             '"vendor":"webex","vendor_event":"telephony_push:updated"', '"signature":"verified","signature_scheme":"webex"',
-            "$ callctl send-push incoming.json", "fcm       200",
-            "$ callctl send-push incoming.json", "apns      200",
             '"path":"/v1/projects/callctl-sandbox/messages:send","status":200', '"path":"/3/device/', '"status":200',
             "$ callctl send-webhook hooks.jsonl", "kaleyra-v1  ok 200", "webex       ok 200",
             '"signature_scheme":"kaleyra-v1"', '"signature_scheme":"webex"',
