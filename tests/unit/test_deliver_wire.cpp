@@ -76,6 +76,13 @@ TEST_CASE("service account: exact errors, never the key") {
                                              "private_key, project_id and token_uri)",
                                              field));
     }
+    // Found by fuzz_deliver: valid JSON syntax nlohmann refuses (a number past double) threw out of the parser.
+    {
+        auto parsed = parse_service_account(R"({"project_id": -1e50769, "private_key": "MII"})", "sa.json");
+        REQUIRE_FALSE(parsed.has_value());
+        CHECK(parsed.error().code == ExitCode::bad_input);
+        CHECK(parsed.error().message == "sa.json: not a service-account JSON file (a number out of range)");
+    }
     json file = service_account_json();
     file["project_id"] = 42;
     CHECK(error_for(file) == "sa.json: \"project_id\" must be a string, not number");

@@ -41,6 +41,10 @@ Result<ServiceAccount> parse_service_account(std::string_view json_text, std::st
         // Never e.what(): nlohmann quotes the input near the error, and this
         // input holds a private key.
         return bad(origin, fmt::format("not a service-account JSON file (not JSON at byte {})", e.byte));
+    } catch (const nlohmann::json::exception&) {
+        // Valid syntax nlohmann still refuses (1e400: out_of_range.406). Not
+        // e.what() either: it quotes the number's text.
+        return bad(origin, "not a service-account JSON file (a number out of range)");
     }
     if (!root.is_object()) return bad(origin, fmt::format("not a service-account JSON file (a JSON {}, not an object)", root.type_name()));
     if (const auto type = root.find("type"); type != root.end()) {
