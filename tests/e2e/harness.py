@@ -285,6 +285,16 @@ def run_callctl(args: list[str], env: dict | None = None, input: str | bytes | N
             home.cleanup()
 
 
+def assert_man_page_lint_clean(test: unittest.TestCase, page: Path) -> None:
+    """mandoc -Tlint and groff -ww find nothing in a man page (each when installed)."""
+    if shutil.which("mandoc"):
+        done = subprocess.run(["mandoc", "-Tlint", str(page)], capture_output=True, text=True, timeout=30)
+        test.assertEqual(done.stdout + done.stderr, "")
+    if shutil.which("groff"):
+        done = subprocess.run(["groff", "-man", "-ww", "-z", str(page)], capture_output=True, text=True, timeout=30)
+        test.assertEqual((done.returncode, done.stderr), (0, ""))
+
+
 def curl(args: list[str], timeout: float = 20) -> subprocess.CompletedProcess:
     """curl with a hard time limit of its own (--max-time) and one for the process."""
     if shutil.which("curl") is None:

@@ -18,7 +18,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CALLCTL_BIN, SOURCE_DIR, TempHome, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SOURCE_DIR, TempHome, assert_man_page_lint_clean, run_callctl  # noqa: E402
 
 MAN_PAGE = SOURCE_DIR / "man" / "callctl.1"
 COMPLETIONS = SOURCE_DIR / "completions"
@@ -60,13 +60,7 @@ class DocsTest(unittest.TestCase):
             self.assertIn(f".B {code}\n", section)
 
     def test_man_page_is_lint_clean(self):
-        if shutil.which("mandoc"):
-            done = subprocess.run(["mandoc", "-Tlint", str(MAN_PAGE)], capture_output=True, text=True, timeout=30)
-            self.assertEqual(done.stdout + done.stderr, "")
-        if shutil.which("groff"):
-            done = subprocess.run(["groff", "-man", "-ww", "-z", str(MAN_PAGE)], capture_output=True, text=True,
-                                  timeout=30)
-            self.assertEqual((done.returncode, done.stderr), (0, ""))
+        assert_man_page_lint_clean(self, MAN_PAGE)
 
     def test_readme_table_names_every_top_level_command(self):
         readme = (SOURCE_DIR / "README.md").read_text()

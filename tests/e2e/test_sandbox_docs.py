@@ -12,13 +12,12 @@ registers, fails too.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SANDBOX_BIN, SOURCE_DIR, Sandbox  # noqa: E402
+from harness import SANDBOX_BIN, SOURCE_DIR, Sandbox, assert_man_page_lint_clean  # noqa: E402
 
 MAN_PAGE = SOURCE_DIR / "man" / "callctl-sandbox.1"
 SANDBOX_SOURCES = SOURCE_DIR / "tests" / "sandbox"
@@ -217,13 +216,7 @@ class SandboxManPageTest(unittest.TestCase):
             self.assertIn(f'"{key}"', example, f"the device-fault example lacks {key}")
 
     def test_man_page_is_lint_clean(self):
-        if shutil.which("mandoc"):
-            done = subprocess.run(["mandoc", "-Tlint", str(MAN_PAGE)], capture_output=True, text=True, timeout=30)
-            self.assertEqual(done.stdout + done.stderr, "")
-        if shutil.which("groff"):
-            done = subprocess.run(["groff", "-man", "-ww", "-z", str(MAN_PAGE)], capture_output=True, text=True,
-                                  timeout=30)
-            self.assertEqual((done.returncode, done.stderr), (0, ""))
+        assert_man_page_lint_clean(self, MAN_PAGE)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,13 @@
 #include <fmt/format.h>
 
 #include "callctl/util/interrupt.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::deliver {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // What a dry run's requests carry instead of secrets: to_curl_command turns
 // them into $CALLCTL_FCM_ACCESS_TOKEN / $CALLCTL_APNS_JWT.
@@ -154,7 +151,7 @@ private:
         auto request = std::make_shared<http::Request>(
             platform_ == Platform::fcm
                 ? fcm_send_request(fcm_url_, push.fcm->body_for(device_token), token_)
-                : apns_send_request(options_.apns_url, device_token, push.apns_body, options_.apns, unix_now(), token_));
+                : apns_send_request(options_.apns_url, device_token, push.apns_body, options_.apns, util::unix_now(), token_));
         generation_of_[index] = generation_;
         ++in_flight_;
         return http::SourcedRequest{index, std::move(request)};

@@ -10,10 +10,6 @@
 
 namespace callctl::deliver {
 
-std::int64_t system_unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 Result<AccessToken> exchange_service_account(const ServiceAccount& account, http::Client& client, std::int64_t now_unix) {
     auto assertion = oauth_assertion(account, now_unix);
     if (!assertion) return std::move(assertion).error();

@@ -35,7 +35,7 @@ struct SenderSetup {
     std::optional<ServiceAccount> fcm;       // --fcm-credentials, parsed: FCM targets need it
     std::optional<ApnsCredentials> apns;     // --apns-key with its ids, parsed: APNs targets need it
     Note note;                               // -v remarks; may be empty
-    UnixClock clock = system_unix_now;
+    UnixClock clock = util::unix_now;
 };
 
 class PushSender {

@@ -19,13 +19,13 @@
 #include "callctl/deliver/keys.hpp"
 #include "callctl/error.hpp"
 #include "callctl/http/http.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::deliver {
 
 using Note = std::function<void(std::string_view)>;  // -v remarks; may be empty
 using UnixClock = std::function<std::int64_t()>;     // tests set the time
 
-std::int64_t system_unix_now();
 
 // POST token_uri once (Replay::unsafe: retried only when surely unprocessed)
 // and the access token it answers. `client` must not be the one the pushes
@@ -45,7 +45,7 @@ inline constexpr std::int64_t fcm_token_leeway_seconds = 300;
 class FcmAccessToken final : public api::RenewableCredential {
 public:
     FcmAccessToken(const ServiceAccount& account, http::Client& oauth_client, std::filesystem::path credentials_path,
-                   std::string profile, Note note = {}, UnixClock clock = system_unix_now);
+                   std::string profile, Note note = {}, UnixClock clock = util::unix_now);
 
     Result<std::string> current() override;  // cached, else one exchange (stored)
     bool user_given() const override { return false; }
