@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "callctl/config/setting_table.hpp"
+#include "callctl/output/table.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "callctl/version.hpp"
 #include "setting_options.hpp"
@@ -13,6 +14,25 @@
 namespace callctl::cli {
 
 // ------------------------------------------------------------------ Context
+
+namespace {
+
+// The secrets the settings hold (the token, API keys, webhook secrets): no
+// server text shown in this run may carry one of them (http::redact).
+void remember_secret_settings(const config::Settings& settings) {
+    for (const config::SettingRow& row : config::setting_rows()) {
+        if (row.type != config::SettingType::secret) continue;
+        const auto& value = settings.value(row.name);
+        if (value.source != config::Source::none) http::remember_secret(value.text);
+    }
+}
+
+// What reaches stderr from here: redacted against every secret of the run,
+// then with control characters escaped (a server's ESC sequence must not
+// drive the terminal).
+std::string for_stderr(std::string_view text) { return output::escape_controls(http::redact(text, {})); }
+
+}  // namespace
 
 Context::Context(config::Environment env) : env_(std::move(env)) {}
 
@@ -22,6 +42,7 @@ Result<const config::Settings*> Context::settings() {
         if (!resolved) return resolved.error();
         settings_ = std::move(*resolved);
         terminal_ = output::detect_terminal(settings_->no_color, env_);
+        remember_secret_settings(*settings_);
     }
     return &*settings_;
 }
@@ -54,7 +75,10 @@ http::ClientOptions Context::client_options() const {
     options.insecure = s.insecure;
     options.dry_run = s.dry_run;
     if (s.verbose) {
-        options.log = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
+        options.log = [](std::string_view line) {
+            const std::string shown = for_stderr(line);
+            std::fprintf(stderr, "%s\n", shown.c_str());
+        };
     }
     return options;
 }
@@ -105,12 +129,12 @@ void Context::warn(std::string_view text) const {
         util::stop_reason() == util::StopReason::output_failed) {
         return;
     }
-    std::fprintf(stderr, "callctl: warning: %.*s\n", static_cast<int>(text.size()), text.data());
+    std::fprintf(stderr, "callctl: warning: %s\n", for_stderr(text).c_str());
 }
 
 void Context::verbose(std::string_view text) const {
     if (!settings_ || !settings_->verbose) return;
-    std::fprintf(stderr, "* %.*s\n", static_cast<int>(text.size()), text.data());
+    std::fprintf(stderr, "* %s\n", for_stderr(text).c_str());
 }
 
 void on_run(CLI::App& command, Context& context, std::function<Status(Context&)> action) {
@@ -130,12 +154,12 @@ void add_jq_option(CLI::App& app, Context& context) {
 }
 
 // The only place "callctl: error:" is written: the message, its further
-// lines, then the hint.
+// lines, then the hint, each redacted and escaped (for_stderr).
 void print_error(const Error& error, bool color) {
     const char* label = color ? "\x1b[1;31merror:\x1b[0m" : "error:";
-    std::fprintf(stderr, "callctl: %s %s\n", label, error.message.c_str());
-    for (const auto& line : error.more) std::fprintf(stderr, "callctl: %s %s\n", label, line.c_str());
-    if (!error.hint.empty()) std::fprintf(stderr, "callctl: hint: %s\n", error.hint.c_str());
+    std::fprintf(stderr, "callctl: %s %s\n", label, for_stderr(error.message).c_str());
+    for (const auto& line : error.more) std::fprintf(stderr, "callctl: %s %s\n", label, for_stderr(line).c_str());
+    if (!error.hint.empty()) std::fprintf(stderr, "callctl: hint: %s\n", for_stderr(error.hint).c_str());
 }
 
 // The exit code of a run that stopped early, and its one line: 141 says

@@ -58,7 +58,10 @@ public:
         }
         if (!outcome) {
             context_.record_failure(outcome.error().code);
-            context_.warn(outcome.error().message);
+            // Ctrl-C ends every unfinished request at once: one line with
+            // their count at the end (stopped_status), not one per call.
+            if (is_stop(outcome.error())) ++not_fetched_;
+            else context_.warn(outcome.error().message);
         }
         switch (out_.format()) {
         case config::OutputFormat::table:
@@ -96,7 +99,21 @@ public:
         return {};
     }
 
+    // After a stop (SIGINT, SIGTERM, a failed stdout): the run's one error,
+    // "interrupted: 37 of 40 call logs not fetched". Nothing when none was cut.
+    Status stopped_status() const {
+        if (not_fetched_ == 0) return {};
+        return stopped_error(fmt::format("{} of {} call logs not fetched", not_fetched_, ids_.size()));
+    }
+
 private:
+    static bool is_stop(const Error& error) {
+        if (!util::interrupted()) return false;
+        const ExitCode code = error.code;
+        return code == ExitCode::interrupted || code == ExitCode::terminated || code == ExitCode::broken_pipe ||
+               code == ExitCode::output_failed;
+    }
+
     void write_ready_elements() {
         while (!pending_.empty() && pending_.begin()->first == next_) {
             if (out_.filtering()) {  // --jq runs on each element, in the order asked
@@ -132,6 +149,7 @@ private:
     CallSummaryTable summaries_;
     std::optional<api::CallLog> single_log_;
     std::optional<Error> single_error_;
+    std::size_t not_fetched_ = 0;  // ended by a stop, not by their own failure
 };
 
 // Sleeps in short slices so that Ctrl-C stops a poll loop promptly.
@@ -249,7 +267,8 @@ Status run_call_log(CallLogOptions options, Context& context) {
         sink.put(index, std::move(outcome));
     });
     if (!fetched) return fetched.error();
-    return sink.finish();
+    if (auto finished = sink.finish(); !finished) return finished;
+    return sink.stopped_status();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "callctl/api/graphql.hpp"
 #include "callctl/api/intercom.hpp"
 #include "callctl/api/intercom_bearer.hpp"
+#include "callctl/output/table.hpp"
 #include "callctl/push/push.hpp"
 #include "callctl/util/fs.hpp"
 
@@ -67,9 +68,10 @@ Result<std::optional<api::DocumentOverride>> read_query_file(const IntercomOptio
 }
 
 std::string confirmation(const api::IntercomActionSpec& spec, const std::string& device, const json& data) {
-    const auto name = api::device_name(data);
-    return name ? fmt::format("{}: {} ({})\n", spec.confirmation, device, *name)
-                : fmt::format("{}: {}\n", spec.confirmation, device);
+    const auto name = api::device_name(data);  // the server's words: escaped, as every report's are
+    return output::escape_controls(name ? fmt::format("{}: {} ({})", spec.confirmation, device, *name)
+                                        : fmt::format("{}: {}", spec.confirmation, device)) +
+           "\n";
 }
 
 Status run_intercom(api::IntercomAction action, const IntercomOptions& options, Context& context) {

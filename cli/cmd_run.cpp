@@ -98,18 +98,21 @@ public:
 private:
     std::string line(const flow::StepResult& result) const {
         const output::Style style = out_.style();
-        std::string name = output::truncate_to_width(result.name, name_width_);
+        // A step's name and message, and what its command wrote to stderr, may
+        // hold anything: shown escaped, as every report's text is.
+        std::string name = output::truncate_to_width(output::escape_controls(result.name), name_width_);
         name += std::string(name_width_ - std::min(name_width_, output::display_width(name)), ' ');
         if (result.skipped) return fmt::format("{} {}  {}\n", paint("-", "2", style), name, paint("skipped", "2", style));
         const std::string time = fmt::format("{:.2f} s", result.time_s);
         if (result.ok) return fmt::format("{} {}  {}\n", paint("\u2713", "32", style), name, time);
-        std::string text = fmt::format("{} {}  {}  {}\n", paint("\u2717", "31", style), name, time, result.message);
+        std::string text = fmt::format("{} {}  {}  {}\n", paint("\u2717", "31", style), name, time,
+                                       output::escape_controls(result.message));
         std::size_t shown = 0, start = 0;
         const std::string& err = result.stderr_text;
         while (start < err.size() && shown < max_stderr_lines_shown) {
             std::size_t end = err.find('\n', start);
             if (end == std::string::npos) end = err.size();
-            text += "    " + err.substr(start, end - start) + "\n";
+            text += "    " + output::escape_controls(err.substr(start, end - start)) + "\n";
             ++shown;
             start = end + 1;
         }

@@ -53,6 +53,11 @@ std::string first_line(std::string_view text, std::size_t limit = 200) {
     return line;
 }
 
+// What a server said, as a message may show it. It may echo what we sent
+// (our token, a password): redacted against every secret of the run first,
+// then cut, so that the cut cannot leave the start of a secret.
+std::string said_line(std::string_view text) { return first_line(http::redact(text, {})); }
+
 }  // namespace
 
 Error to_error(const http::TransportError& e, std::string_view what) {
@@ -100,27 +105,27 @@ std::string server_message(const http::Response& response) {
     if (body.is_object()) {
         for (const char* key : {"error_description", "message", "error_message", "detail"}) {
             if (body.contains(key) && body[key].is_string() && !body[key].get<std::string>().empty()) {
-                return first_line(body[key].get<std::string>());
+                return said_line(body[key].get<std::string>());
             }
         }
         if (body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
             const json& first = body["errors"][0];
             if (first.is_object() && first.contains("message") && first["message"].is_string()) {
-                return first_line(first["message"].get<std::string>());
+                return said_line(first["message"].get<std::string>());
             }
         }
-        if (body.contains("error") && body["error"].is_string()) return first_line(body["error"].get<std::string>());
+        if (body.contains("error") && body["error"].is_string()) return said_line(body["error"].get<std::string>());
     }
     if (body.is_discarded() && !response.body.empty() && response.body.size() < 4096 &&
         response.body.find('<') == std::string::npos) {
-        return first_line(response.body);
+        return said_line(response.body);
     }
     return {};
 }
 
 Error status_error(const http::Response& response, std::string_view what) {
     const long status = response.status;
-    const std::string said = server_message(response);
+    const std::string said = server_message(response);  // redacted
     std::string message = fmt::format("{}: HTTP {}", what, status);
     if (!said.empty()) message += ": " + said;
 
@@ -139,7 +144,7 @@ Error status_error(const http::Response& response, std::string_view what) {
         return make_error(ExitCode::http_client, std::move(message),
                           location ? fmt::format("the server redirects to {}; callctl does not follow redirects with "
                                                  "credentials: point the URL there if you trust it",
-                                                 *location)
+                                                 http::redact_url(*location, {}))
                                    : "");
     }
     return make_error(ExitCode::http_client, std::move(message));

@@ -53,6 +53,9 @@ GraphqlError read_error(const json& entry) {
     // One line per error: a multi-line message would break the stderr format.
     std::replace(error.message.begin(), error.message.end(), '\n', ' ');
     if (error.message.empty()) error.message = "(no message)";
+    // It may echo the request (our bearer token): redacted before anyone shows it.
+    error.message = http::redact(error.message, {});
+    error.path = http::redact(error.path, {});
     return error;
 }
 

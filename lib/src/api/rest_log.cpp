@@ -161,7 +161,9 @@ WaitStep next_wait_step(std::size_t pending, milliseconds elapsed, milliseconds 
 ordered_json error_object(std::string_view call_id, const Error& error) {
     ordered_json object;
     object["callId"] = std::string(call_id);
-    object["error"] = ordered_json{{"code", to_int(error.code)}, {"message", error.message}};
+    // Redacted once more (the message already was where it was made): this
+    // goes to stdout, where no secret of the run may appear.
+    object["error"] = ordered_json{{"code", to_int(error.code)}, {"message", http::redact(error.message, {})}};
     return object;
 }
 

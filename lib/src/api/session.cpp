@@ -38,11 +38,26 @@ http::Request json_request(http::Method method, std::string url, const json& bod
     return request;
 }
 
+Status check_token_answer(const json& body) {
+    if (!body.is_object()) return {};
+    for (const char* key : {"access_token", "refresh_token"}) {
+        if (!body.contains(key) || !body[key].is_string()) continue;
+        const auto& value = body[key].get_ref<const std::string&>();
+        http::remember_secret(value);
+        if (auto usable = http::check_token(value, fmt::format("the token endpoint's {}", key), ExitCode::http_server);
+            !usable) {
+            return usable;
+        }
+    }
+    return {};
+}
+
 Result<config::StoredToken> token_from_response(const json& body, std::int64_t now, std::optional<std::string> scope,
                                                 std::string token_url) {
     if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string()) {
         return make_error(ExitCode::http_server, "the token endpoint answered without an access_token");
     }
+    if (auto usable = check_token_answer(body); !usable) return usable.error();
     config::StoredToken token;
     token.access_token = body["access_token"].get<std::string>();
     if (body.contains("refresh_token") && body["refresh_token"].is_string()) {
@@ -135,6 +150,10 @@ Status Session::forget(const config::CredentialSlot& slot) const {
     });
 }
 
+std::string Session::stored_whose(std::string_view what) const {
+    return fmt::format("the stored {} of profile '{}' ({})", what, settings_.profile, settings_.credentials_path.string());
+}
+
 Result<config::StoredToken> Session::refresh_stored_token() {
     auto stored = stored_token();
     if (!stored) return stored.error();
@@ -143,6 +162,9 @@ Result<config::StoredToken> Session::refresh_stored_token() {
                           "create one with `callctl token create --save`");
     }
     const config::StoredToken& old = **stored;
+    if (auto usable = http::check_token(*old.refresh_token, stored_whose("refresh token"), ExitCode::auth); !usable) {
+        return usable.error();
+    }
     const std::string base = old.token_url.value_or(settings_.token_url);
     if (base.empty()) return endpoint_url(settings_, Endpoint::token).error();
 
@@ -187,6 +209,9 @@ Result<BearerToken> Session::bearer_token() {
     }
     config::StoredToken token = **stored;
     const std::string origin = fmt::format("{} [{}]", settings_.credentials_path.string(), settings_.profile);
+    if (auto usable = http::check_token(token.access_token, stored_whose("token"), ExitCode::auth); !usable) {
+        return usable.error();
+    }
     if (token.expired(util::unix_now()) && !settings_.dry_run) {
         if (!token.refresh_token) {
             return make_error(ExitCode::auth, fmt::format("the stored token of profile '{}' has expired", settings_.profile),

@@ -104,18 +104,30 @@ Result<json> create_token(Session& session, const CreateTokenRequest& request) {
     if (!built) return built.error();
     // "create an e911 token", "create a mobile-number token"
     const std::string_view scope = to_display(request.scope);
-    return send_for_json(session, *built, fmt::format("create {} {} token", scope == "e911" ? "an" : "a", scope));
+    auto answer = send_for_json(session, *built, fmt::format("create {} {} token", scope == "e911" ? "an" : "a", scope));
+    if (answer) {
+        if (auto usable = check_token_answer(*answer); !usable) return usable.error();
+    }
+    return answer;
 }
 
 Result<json> refresh_token(Session& session, const std::string& refresh_token) {
     auto base = token_base(session);
     if (!base) return base.error();
-    return send_for_json(session, refresh_token_request(*base, refresh_token), "refresh the token");
+    if (auto usable = http::check_token(refresh_token, "the refresh token given", ExitCode::auth); !usable) {
+        return usable.error();
+    }
+    auto answer = send_for_json(session, refresh_token_request(*base, refresh_token), "refresh the token");
+    if (answer) {
+        if (auto usable = check_token_answer(*answer); !usable) return usable.error();
+    }
+    return answer;
 }
 
 Result<json> revoke_token(Session& session, const std::string& access_token) {
     auto base = token_base(session);
     if (!base) return base.error();
+    if (auto usable = http::check_token(access_token, "the token to revoke", ExitCode::auth); !usable) return usable.error();
     return send_for_json(session, revoke_token_request(*base, access_token), "revoke the token");
 }
 

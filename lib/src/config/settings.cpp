@@ -10,6 +10,7 @@
 
 #include "callctl/config/config_file.hpp"
 #include "callctl/config/setting_table.hpp"
+#include "callctl/http/http.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 
@@ -302,6 +303,14 @@ Result<Settings> resolve(const Flags& flags, const Environment& env, ProfileValu
             if (row.type == SettingType::url) settings.url_sources[std::string(row.name)] = value->source;
             settings.values[std::string(row.name)] = std::move(*value);
         }
+    }
+    // Credentials that go into a header: one holding CR LF would add headers
+    // of its own (callctl(1), SECURITY), so it is refused before anything is sent.
+    for (const std::string_view name : {"token", "webex_token", "kaleyra_api_key"}) {
+        const SettingValue& credential = settings.value(name);
+        if (credential.source == Source::none) continue;
+        std::string whose = fmt::format("the {} from {}", name == "kaleyra_api_key" ? "API key" : "token", credential.origin);
+        if (auto usable = http::check_token(credential.text, whose, ExitCode::auth); !usable) return usable.error();
     }
     const SettingValue& token = settings.value("token");
     settings.token_source = token.source;

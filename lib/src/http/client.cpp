@@ -256,6 +256,13 @@ private:
             auto next = next_job();
             if (!next) break;
             Job job = std::move(*next);
+            remember_secrets(job.request->secrets);  // whatever answers, none of them is shown
+            if (auto defect = request_defect(*job.request)) {
+                finish(job, TransportError{TransportFailure::other, std::move(*defect), 0,
+                                           redact_url(job.request->url, job.request->secrets), milliseconds{0},
+                                           std::max(job.attempts, 1)});
+                continue;
+            }
             detail::CurlEasy easy;
             if (!engine_.idle.empty()) {
                 easy = std::move(engine_.idle.back());
@@ -414,6 +421,7 @@ struct Client::Impl {
     Engine engine;
 
     std::string curl_command(const Request& request) const {
+        remember_secrets(request.secrets);
         const auto& o = engine.options;
         std::string command = to_curl_command(request, o.insecure, o.cacert, engine.settings.user_agent);
         if (o.http2) command.insert(std::string_view("curl").size(), " --http2");

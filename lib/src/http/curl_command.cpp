@@ -59,7 +59,10 @@ std::vector<Piece> split_secrets(std::string_view text, const std::vector<Secret
     while (i < text.size()) {
         const Spelling* match = nullptr;
         for (const Spelling& spelling : spellings) {
-            if (text.substr(i, spelling.text.size()) == spelling.text) {
+            // A short secret only as a word of its own: a token "tt" is not
+            // the "tt" of "http://".
+            if (text.substr(i, spelling.text.size()) == spelling.text &&
+                detail::stands_alone(text, i, spelling.text.size(), spelling.secret->value.size())) {
                 match = &spelling;
                 break;
             }

@@ -4,6 +4,8 @@
 // references instead, is curl_command.cpp.)
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,17 +40,49 @@ bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-// Secret values sorted longest first, so that a secret containing another is
-// masked whole rather than leaving its remainder visible.
-std::vector<std::string> secret_values(const std::vector<Secret>& secrets) {
-    std::vector<std::string> values;
-    for (const auto& secret : secrets) {
-        if (secret.value.empty()) continue;
-        values.push_back(secret.value);
-        for (auto& form : detail::encoded_forms(secret.value)) values.push_back(std::move(form));
-    }
-    std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+// One spelling of a secret to mask, and the length of the secret itself
+// (which decides whether it must stand alone: stands_alone).
+struct Spelling {
+    std::string text;
+    std::size_t secret_length;
+};
+
+// The process-wide list of secrets seen so far (remember_secret).
+std::mutex& registry_mutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+std::vector<std::string>& registry() {
+    static std::vector<std::string> values;
     return values;
+}
+
+// Every spelling of every secret given and remembered, longest first, so that
+// a secret containing another is masked whole rather than leaving its
+// remainder visible.
+std::vector<Spelling> spellings_of(const std::vector<Secret>& secrets) {
+    std::vector<std::string> values;
+    for (const auto& secret : secrets) values.push_back(secret.value);
+    {
+        const std::lock_guard lock(registry_mutex());
+        values.insert(values.end(), registry().begin(), registry().end());
+    }
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<Spelling> spellings;
+    for (const auto& value : values) {
+        if (value.empty()) continue;
+        spellings.push_back({value, value.size()});
+        for (auto& form : detail::encoded_forms(value)) spellings.push_back({std::move(form), value.size()});
+    }
+    std::stable_sort(spellings.begin(), spellings.end(),
+                     [](const Spelling& a, const Spelling& b) { return a.text.size() > b.text.size(); });
+    return spellings;
+}
+
+bool is_word_byte(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) != 0 || c == '_' || c == '-' || u >= 0x80;
 }
 
 void redact_json(nlohmann::ordered_json& node, const std::vector<Secret>& secrets) {
@@ -123,24 +157,79 @@ std::vector<std::string> encoded_forms(std::string_view value) {
     const auto add = [&](std::string form) {
         if (form != value && std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(std::move(form));
     };
-    add(percent_encode(value));
+    const std::string percent = percent_encode(value);
+    add(percent);
+    std::string lower = percent;  // %2f as some servers re-encode it
+    for (std::size_t i = 0; i + 2 < lower.size(); ++i) {
+        if (lower[i] != '%') continue;
+        lower[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 1])));
+        lower[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 2])));
+        i += 2;
+    }
+    add(lower);
+    std::string form_encoded = percent;  // application/x-www-form-urlencoded: a space is '+'
+    for (std::size_t at = 0; (at = form_encoded.find("%20", at)) != std::string::npos;) form_encoded.replace(at, 3, "+");
+    add(std::move(form_encoded));
     // dump() quotes and escapes; invalid UTF-8 is replaced rather than thrown.
-    const std::string quoted =
-        nlohmann::json(std::string(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    add(quoted.substr(1, quoted.size() - 2));
+    for (const bool ascii : {false, true}) {
+        const std::string quoted =
+            nlohmann::json(std::string(value)).dump(-1, ' ', ascii, nlohmann::json::error_handler_t::replace);
+        add(quoted.substr(1, quoted.size() - 2));
+    }
     return forms;
+}
+
+bool stands_alone(std::string_view text, std::size_t at, std::size_t length, std::size_t secret_length) {
+    if (secret_length >= kShortSecret || length == 0) return true;
+    const bool open_before = at == 0 || !is_word_byte(text[at - 1]) || !is_word_byte(text[at]);
+    const std::size_t end = at + length;
+    const bool open_after = end >= text.size() || !is_word_byte(text[end]) || !is_word_byte(text[end - 1]);
+    return open_before && open_after;
 }
 
 }  // namespace detail
 
+void remember_secret(std::string_view value) {
+    if (value.empty()) return;
+    const std::lock_guard lock(registry_mutex());
+    auto& values = registry();
+    if (std::find(values.begin(), values.end(), value) == values.end()) values.emplace_back(value);
+}
+
+void remember_secrets(const std::vector<Secret>& secrets) {
+    for (const auto& secret : secrets) remember_secret(secret.value);
+}
+
+void forget_remembered_secrets() {
+    const std::lock_guard lock(registry_mutex());
+    registry().clear();
+}
+
 std::string redact(std::string_view text, const std::vector<Secret>& secrets) {
-    std::string out(text);
-    for (const auto& value : secret_values(secrets)) {
-        std::size_t at = 0;
-        while ((at = out.find(value, at)) != std::string::npos) {
-            out.replace(at, value.size(), kMask);
-            at += kMask.size();
+    // Cheap way out for the common case: nothing to look for.
+    const auto spellings = spellings_of(secrets);
+    if (spellings.empty()) return std::string(text);
+    std::array<bool, 256> starts{};  // first bytes of spellings: most positions skip the search
+    for (const Spelling& spelling : spellings) starts[static_cast<unsigned char>(spelling.text.front())] = true;
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const Spelling* match = nullptr;
+        for (const Spelling& spelling : spellings) {
+            if (!starts[static_cast<unsigned char>(text[i])]) break;
+            if (text.compare(i, spelling.text.size(), spelling.text) == 0 &&
+                detail::stands_alone(text, i, spelling.text.size(), spelling.secret_length)) {
+                match = &spelling;
+                break;
+            }
         }
+        if (match == nullptr) {
+            out += text[i++];
+            continue;
+        }
+        out += kMask;
+        i += match->text.size();
     }
     return out;
 }

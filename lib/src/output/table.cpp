@@ -1,6 +1,7 @@
 #include "callctl/output/table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 #include "callctl/util/strings.hpp"
@@ -25,6 +26,63 @@ void strip_trailing_spaces(std::string& line) {
 }
 
 }  // namespace
+
+namespace {
+
+// The SGR sequences bold() and colorize_status() write; with colour on they
+// are kept in a cell, every other control character is escaped.
+constexpr std::array<std::string_view, 6> kStyleCodes = {"\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m"};
+
+bool is_c1_at(std::string_view text, std::size_t i) {
+    return static_cast<unsigned char>(text[i]) == 0xc2 && i + 1 < text.size() &&
+           static_cast<unsigned char>(text[i + 1]) >= 0x80 && static_cast<unsigned char>(text[i + 1]) < 0xa0;
+}
+
+std::string escape(std::string_view text, bool keep_style) {
+    const bool plain = std::none_of(text.begin(), text.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7f || c == 0xc2;
+    });
+    if (plain) return std::string(text);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0x1b && keep_style) {
+            const auto code = std::find_if(kStyleCodes.begin(), kStyleCodes.end(),
+                                           [&](std::string_view sgr) { return text.substr(i, sgr.size()) == sgr; });
+            if (code != kStyleCodes.end()) {
+                out += *code;
+                i += code->size() - 1;
+                continue;
+            }
+        }
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        } else if (is_c1_at(text, i)) {
+            const auto code = static_cast<unsigned char>(text[++i]);  // U+0080..U+009F
+            out += "\\u00";
+            out += kHex[code >> 4];
+            out += kHex[code & 0xf];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string escape_controls(std::string_view text) { return escape(text, false); }
 
 std::size_t display_width(std::string_view text) {
     return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) { return !is_continuation_byte(c); }));
@@ -83,13 +141,27 @@ void Table::set_keep(std::size_t column, bool keep) {
 void Table::add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
 
 std::string Table::render(std::size_t max_width, Style style) const {
-    std::size_t columns = headers_.size();
-    for (const auto& row : rows_) columns = std::max(columns, row.size());
+    // Cells hold outside text (a server's message, a call title): escaped
+    // before anything is measured, so widths are those of what is shown.
+    // With colour on, the codes of colorize_status() and bold() stay.
+    const auto shown = [&](const std::vector<std::string>& cells) {
+        std::vector<std::string> out;
+        out.reserve(cells.size());
+        for (const auto& cell : cells) out.push_back(escape(cell, style.color));
+        return out;
+    };
+    const std::vector<std::string> headers = shown(headers_);
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(rows_.size());
+    for (const auto& row : rows_) rows.push_back(shown(row));
+
+    std::size_t columns = headers.size();
+    for (const auto& row : rows) columns = std::max(columns, row.size());
     if (columns == 0) return {};
 
     std::vector<std::size_t> widths(columns, 0);
-    for (std::size_t c = 0; c < headers_.size(); ++c) widths[c] = display_width(headers_[c]);
-    for (const auto& row : rows_) {
+    for (std::size_t c = 0; c < headers.size(); ++c) widths[c] = display_width(headers[c]);
+    for (const auto& row : rows) {
         for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
     }
 
@@ -129,17 +201,20 @@ std::string Table::render(std::size_t max_width, Style style) const {
     };
 
     std::string out;
-    if (!headers_.empty()) out += render_line(headers_, true);
-    for (const auto& row : rows_) out += render_line(row, false);
+    if (!headers.empty()) out += render_line(headers, true);
+    for (const auto& row : rows) out += render_line(row, false);
     return out;
 }
 
 std::string render_fields(const std::vector<std::pair<std::string, std::string>>& fields, std::size_t max_width,
                           Style style) {
     std::size_t key_width = 0;
-    for (const auto& [key, value] : fields) key_width = std::max(key_width, display_width(key) + 1);
+    std::vector<std::pair<std::string, std::string>> shown;  // escaped, as Table::render does
+    shown.reserve(fields.size());
+    for (const auto& [key, value] : fields) shown.emplace_back(escape(key, style.color), escape(value, style.color));
+    for (const auto& [key, value] : shown) key_width = std::max(key_width, display_width(key) + 1);
     std::string out;
-    for (const auto& [key, value] : fields) {
+    for (const auto& [key, value] : shown) {
         std::string line = bold(pad(key + ":", key_width, Align::left), style) + "  ";
         const std::size_t room = max_width > key_width + 2 ? max_width - key_width - 2 : 0;
         line += max_width > 0 && room >= kMinColumn ? truncate_to_width(value, room) : value;

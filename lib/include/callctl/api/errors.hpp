@@ -24,7 +24,8 @@ Error to_error(const http::TransportError& error, std::string_view what);
 bool is_success(long status);  // 2xx
 
 // The server's own words from an error answer: error_description, message,
-// error, errors[0].message, or the first line of a non-JSON body.
+// error, errors[0].message, or the first line of a non-JSON body; every
+// secret of the run in it redacted (http::redact), before it is cut to a line.
 std::string server_message(const http::Response& response);
 // A non-2xx answer as an Error, quoting the server: 401/403 -> 5, 3xx (not
 // followed) and other 4xx -> 6, 5xx -> 7.

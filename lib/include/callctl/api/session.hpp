@@ -90,6 +90,9 @@ public:
     // Sends as is and returns the answer whatever its status (answer_of).
     Result<http::Response> send_for_answer(const http::Request& request, std::string_view what);
 
+    // "the stored token of profile 'x' (/path/credentials.json)", for errors.
+    std::string stored_whose(std::string_view what) const;
+
 private:
     class StoredBearer;
 
@@ -101,7 +104,12 @@ private:
     std::unique_ptr<RenewOn401> renewal_;
 };
 
-// Token endpoint response -> StoredToken (expires_in made absolute).
+// A token endpoint's answer whose access_token or refresh_token could not be
+// sent back (a control character, a space: http::token_defect) is exit 7;
+// both are remembered as secrets either way.
+Status check_token_answer(const nlohmann::json& body);
+// Token endpoint response -> StoredToken (expires_in made absolute), checked
+// by check_token_answer first.
 Result<config::StoredToken> token_from_response(const nlohmann::json& body, std::int64_t now_unix,
                                                 std::optional<std::string> scope, std::string token_url);
 

@@ -120,8 +120,30 @@ std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, 
 
 // ---------------------------------------------------------------- redaction
 
-// Replaces every secret's value with "***" (for -v and error messages).
+// Replaces every spelling (the value, percent-encoded, JSON-escaped) of every
+// secret in `secrets` and of every remembered one with "***" (for -v, error
+// messages, anything a server said). A secret shorter than 8 bytes is masked
+// only where it stands as a word of its own (callctl(1), SECURITY).
 std::string redact(std::string_view text, const std::vector<Secret>& secrets);
+// The run's secrets, so that text from anywhere (a server echoing one of them
+// in an error) is redacted against all of them, not only those of the request
+// it answers. The client remembers every request's secrets as it sends them;
+// the CLI remembers the secret settings and tokens it reads. Thread-safe.
+void remember_secret(std::string_view value);
+void remember_secrets(const std::vector<Secret>& secrets);
+void forget_remembered_secrets();  // tests
+// Why `token` cannot be sent as a credential (inside an HTTP header or a JSON
+// body), or nullopt when it can: a control character (CR, LF, NUL, ...) would
+// split the header, inner whitespace is no token. Callers make it the
+// right Error: a server's token exit 7, the user's exit 5.
+std::optional<std::string> token_defect(std::string_view token);
+// token_defect as an Error: "<whose> cannot be used: it holds ..." with `code`
+// (ExitCode::http_server for a server's token, ExitCode::auth for the user's).
+Status check_token(std::string_view token, std::string_view whose, ExitCode code);
+// The same check on a whole request's headers (any control character but a
+// tab), made by the client before anything is sent: the last line of defence
+// against a header split by a value nobody checked.
+std::optional<std::string> request_defect(const Request& request);
 // A header value as -v may show it: Authorization, Cookie, *token*, *key*,
 // *secret*, *password* are redacted whatever their value.
 std::string redact_header_value(std::string_view name, std::string_view value);

@@ -45,6 +45,15 @@ std::size_t display_width(std::string_view text);
 // Shortens to `width` display columns, ending in "…" when cut.
 std::string truncate_to_width(std::string_view text, std::size_t width);
 
+// Text from outside (a server's message, a call title, a device id) as a
+// terminal may show it: C0 control characters, DEL and the C1 controls
+// (U+0080..U+009F) become visible escapes (\n, \r, \t, \x1b, \u009b), so
+// an ESC sequence cannot retitle the window, write the clipboard or erase
+// the line, and a CR cannot hide what came before it. Everything else,
+// UTF-8 included, is kept as it is. Every human-readable output goes
+// through it (callctl(1), SECURITY); JSON output escapes them already.
+std::string escape_controls(std::string_view text);
+
 // "Started" -> green, "Ended" -> dim, "error" -> red ... when style.color.
 std::string colorize_status(std::string_view word, Style style);
 std::string bold(std::string_view text, Style style);
