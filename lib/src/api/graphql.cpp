@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -23,7 +24,29 @@ std::string graphql_body(const GraphqlRequest& request) {
     return body.dump();
 }
 
-json GraphqlResponse::to_json() const { return json{{"data", data}, {"errors", errors}}; }
+namespace {
+
+// Every string inside `value` redacted (http::redact), without recursion.
+json with_strings_redacted(json value) {
+    std::vector<json*> pending{&value};
+    while (!pending.empty()) {
+        json* node = pending.back();
+        pending.pop_back();
+        if (node->is_string()) {
+            auto& text = node->get_ref<std::string&>();
+            text = http::redact(text, {});
+        } else if (node->is_structured()) {
+            for (auto& child : *node) pending.push_back(&child);
+        }
+    }
+    return value;
+}
+
+}  // namespace
+
+// The errors are the server's words and may echo the request (our bearer
+// token): redacted as the error lines are, since this goes to stdout.
+json GraphqlResponse::to_json() const { return json{{"data", data}, {"errors", with_strings_redacted(errors)}}; }
 
 std::string format_graphql_path(const json& path) {
     if (!path.is_array()) return {};

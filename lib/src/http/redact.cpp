@@ -181,7 +181,10 @@ std::vector<std::string> encoded_forms(std::string_view value) {
 
 bool stands_alone(std::string_view text, std::size_t at, std::size_t length, std::size_t secret_length) {
     if (secret_length >= kShortSecret || length == 0) return true;
-    const bool open_before = at == 0 || !is_word_byte(text[at - 1]) || !is_word_byte(text[at]);
+    // A percent escape ("%20tt") ends a word as the character it stands for does.
+    const bool after_escape = at >= 3 && text[at - 3] == '%' && std::isxdigit(static_cast<unsigned char>(text[at - 2])) != 0 &&
+                              std::isxdigit(static_cast<unsigned char>(text[at - 1])) != 0;
+    const bool open_before = at == 0 || after_escape || !is_word_byte(text[at - 1]) || !is_word_byte(text[at]);
     const std::size_t end = at + length;
     const bool open_after = end >= text.size() || !is_word_byte(text[end]) || !is_word_byte(text[end - 1]);
     return open_before && open_after;

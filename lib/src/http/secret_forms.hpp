@@ -23,7 +23,8 @@ inline constexpr std::size_t kShortSecret = 8;
 // Whether the `length` bytes at `at` in `text`, one spelling of a secret
 // `secret_length` bytes long, may stand for it: always for a long secret; for
 // a short one only when no letter, digit, '_' or '-' (or a UTF-8 byte)
-// continues a word across either edge.
+// continues a word across either edge (a percent escape before it, "%20",
+// counts as the space it stands for).
 bool stands_alone(std::string_view text, std::size_t at, std::size_t length, std::size_t secret_length);
 
 }  // namespace callctl::http::detail
