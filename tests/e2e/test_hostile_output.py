@@ -153,8 +153,10 @@ class HostileOutputTest(SandboxTestCase):
         self.assertIn("Authorization: Bearer ***", err)
         self.assert_no_raw_controls(err, "GraphQL errors")
 
-    def test_a_token_the_server_sent_earlier_in_the_run_is_redacted_too(self):
-        # The refresh answers a new token pair; the retried call-log's error echoes the new token.
+    def test_the_stored_token_echoed_with_a_401_is_redacted(self):
+        # A 401 with a stored refresh token: callctl refreshes it (at the token endpoint it was
+        # stored with) and retries once; the second 401 echoes the new token, one the server gave
+        # callctl mid-run. No token of the run may show.
         rc, _, err = run_callctl(["--token-url", self.sb.http, "token", "create", "--scope", "virtual-number",
                                   "--save"], home=self.home)
         self.assertEqual(rc, 0, err)
@@ -164,7 +166,10 @@ class HostileOutputTest(SandboxTestCase):
         server = self.hostile(status=401)
         rc, out, err = run_callctl(["call-log", "c1"], env=self.env_for(server), home=self.home)
         self.assertEqual(rc, 5, err)
-        self.assert_no_secret(out + err, [old], "call-log with the stored token")
+        renewed = json.loads((self.home.config_dir / "credentials.json").read_text())["profiles"]["default"]
+        self.assertNotEqual(renewed["access_token"], old, "no refresh happened")
+        self.assert_no_secret(out + err, [old, profile["refresh_token"], renewed["access_token"],
+                                          renewed["refresh_token"]], "call-log with the stored token")
         self.assertIn("***", err)
 
     def test_dry_run_bodies_stay_json_and_show_no_secret(self):
