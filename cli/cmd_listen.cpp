@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "callctl/output/table.hpp"
 #include "callctl/listen/listen.hpp"
 #include "callctl/listen/relay.hpp"
 #include "callctl/webhook/relay_map.hpp"
@@ -260,8 +261,9 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
         forward.client.cacert = s.cacert;
         forward.client.insecure = s.insecure;
         if (s.verbose) {
-            forward.client.log = [](std::string_view line) {
-                std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+            forward.client.log = [](std::string_view line) {  // redacted and escaped, as every -v line
+                const std::string shown = output::escape_controls(http::redact(line, {}));
+                std::fprintf(stderr, "%s\n", shown.c_str());
             };
         }
         actions.push_back(listen::make_forwarder(std::move(forward), notice));

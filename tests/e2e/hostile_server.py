@@ -83,7 +83,7 @@ class HostileServer:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict]:
-        if self.mode == "inject" and method == "POST" and path.startswith("/tokens"):
+        if self.mode == "inject" and method == "POST" and (path.startswith("/tokens") or path.startswith("/oauth/token")):
             return 200, {"access_token": self.token, "refresh_token": self.token, "token_type": "Bearer",
                          "expires_in": 3600}
         # The secrets first: callctl shows only the start of a long message.

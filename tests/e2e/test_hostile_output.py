@@ -199,17 +199,19 @@ class HostileOutputTest(SandboxTestCase):
             server = self.hostile(mode="inject", token=token)
             for argv in (["token", "create", "--scope", "virtual-number", "--save"],
                          ["token", "create", "--scope", "virtual-number"],
-                         ["token", "refresh", "--refresh-token-file", self.file("r", "r-1\n"), "--save"]):
+                         ["token", "refresh", "--refresh-token-file", self.file("r", "r-1\n"), "--save"],
+                         ["login", "intercom", "--username", "u", "--password-file", self.file("p", "pw\n"),
+                          "--client-id", "app"]):
                 with self.subTest(token=token, argv=argv):
                     rc, out, err = run_callctl(argv, env=self.env_for(server), home=self.home)
                     self.assertEqual(rc, 7, err)
                     self.assertEqual(out, "")
-                    self.assertRegex(err, r"^callctl: error: the token endpoint's access_token cannot be used: it holds ")
+                    self.assertRegex(err, r"^callctl: error: the (token endpoint|intercom login)'s access_token cannot be used: it holds ")
                     self.assert_no_raw_controls(err, "the refusal")
                     self.assertFalse((self.home.config_dir / "credentials.json").exists(), "the token was stored")
             # And nothing went to the REST host with it.
             self.assertEqual([r.method + " " + r.path.split("?")[0] for r in server.sent()],
-                             ["POST /tokens", "POST /tokens", "POST /tokens"])
+                             ["POST /tokens", "POST /tokens", "POST /tokens", "POST /oauth/token"])
 
     def test_a_user_token_with_a_control_character_is_exit_5_before_anything_is_sent(self):
         server = self.hostile()

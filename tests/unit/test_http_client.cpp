@@ -273,6 +273,8 @@ TEST_CASE("http client: Ctrl-C ends a transfer, a back-off wait and a batch") {
 }
 
 TEST_CASE("http client: -v log shows the exchange, never a secret") {
+    // Secrets the client remembered in earlier cases (a one-letter "a") would mask "scope=a" too.
+    forget_remembered_secrets();
     const std::string token = "eyJ.secret-access.sig";
     const std::string refresh = "refresh-secret-42";
     TinyHttpServer server([&](const RawRequest&, int) {

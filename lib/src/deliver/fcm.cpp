@@ -64,6 +64,12 @@ Result<AccessToken> parse_oauth_answer(const http::Response& response, std::int6
     if (token == body.end() || !token->is_string() || token->get_ref<const std::string&>().empty()) {
         return make_error(ExitCode::http_server, fmt::format("{} answered without an access_token", what));
     }
+    http::remember_secret(token->get_ref<const std::string&>());
+    if (auto usable = http::check_token(token->get_ref<const std::string&>(), fmt::format("the access_token {} answered", what),
+                                        ExitCode::http_server);
+        !usable) {
+        return usable.error();
+    }
     std::int64_t expires_in = assertion_lifetime_seconds;  // what Google issues when it says nothing
     if (const auto it = body.find("expires_in"); it != body.end()) {
         if (it->is_number_integer() && it->get<std::int64_t>() > 0 && it->get<std::int64_t>() < 10LL * 365 * 86400) {

@@ -18,7 +18,7 @@ std::vector<std::string> encoded_forms(std::string_view value);
 
 // Secrets shorter than this are found only as whole words (callctl(1),
 // SECURITY): a two-letter token must not turn "http" into "h***p".
-inline constexpr std::size_t kShortSecret = 8;
+inline constexpr std::size_t kShortSecret = 4;
 
 // Whether the `length` bytes at `at` in `text`, one spelling of a secret
 // `secret_length` bytes long, may stand for it: always for a long secret; for

@@ -122,7 +122,7 @@ std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, 
 
 // Replaces every spelling (the value, percent-encoded, JSON-escaped) of every
 // secret in `secrets` and of every remembered one with "***" (for -v, error
-// messages, anything a server said). A secret shorter than 8 bytes is masked
+// messages, anything a server said). A secret shorter than 4 bytes is masked
 // only where it stands as a word of its own (callctl(1), SECURITY).
 std::string redact(std::string_view text, const std::vector<Secret>& secrets);
 // The run's secrets, so that text from anywhere (a server echoing one of them
