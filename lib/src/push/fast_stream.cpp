@@ -167,6 +167,17 @@ private:
         return true;
     }
 
+    // After a member or an element: a ',' (more follow) or `close` (closed),
+    // copied; anything else fails.
+    bool comma_or_close(char close, bool& closed) {
+        skip_space();
+        if (p_ >= end_ || (*p_ != ',' && *p_ != close)) return false;
+        closed = *p_ == close;
+        out_->push_back(*p_++);
+        skip_space();
+        return true;
+    }
+
     bool object(int depth, std::vector<Member>* members) {
         ++p_;
         out_->push_back('{');
@@ -199,19 +210,12 @@ private:
             if (!value(depth, nullptr, member)) return false;
             member.value_end = out_->size();
             if (members != nullptr) members->push_back(member);
-            skip_space();
-            if (p_ >= end_) return false;
-            if (*p_ == ',') {
-                ++p_;
-                out_->push_back(',');
-                skip_space();
-                continue;
+            bool closed = false;
+            if (!comma_or_close('}', closed)) return false;
+            if (closed) {
+                keys_.resize(first_key);
+                return true;
             }
-            if (*p_ != '}') return false;
-            ++p_;
-            out_->push_back('}');
-            keys_.resize(first_key);
-            return true;
         }
     }
 
@@ -227,18 +231,9 @@ private:
         for (;;) {
             Member element;
             if (!value(depth, nullptr, element)) return false;
-            skip_space();
-            if (p_ >= end_) return false;
-            if (*p_ == ',') {
-                ++p_;
-                out_->push_back(',');
-                skip_space();
-                continue;
-            }
-            if (*p_ != ']') return false;
-            ++p_;
-            out_->push_back(']');
-            return true;
+            bool closed = false;
+            if (!comma_or_close(']', closed)) return false;
+            if (closed) return true;
         }
     }
 
