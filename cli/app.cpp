@@ -1,6 +1,11 @@
 #include "app.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
+#include <iterator>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -182,7 +187,49 @@ int stopped_exit(const Status& status, Context& context, bool color) {
     return to_int(code);
 }
 
-void build_app(CLI::App& app, Context& context) {
+// Every subcommand with the names it answers to (completion's three walk the
+// whole tree).
+struct Subcommand {
+    std::array<std::string_view, 3> names;  // unused ones empty
+    void (*add)(CLI::App&, Context&);
+};
+const Subcommand subcommands[] = {
+    {{"profile"}, register_profile},
+    {{"token"}, register_token},
+    {{"e911"}, register_e911},
+    {{"phone"}, register_phone},
+    {{"create-call"}, register_create_call},
+    {{"call-log"}, register_call_log},
+    {{"answer", "open-door", "hangup"}, register_intercom},
+    {{"login", "logout"}, register_login},
+    {{"kaleyra-token"}, register_kaleyra_token},
+    {{"decode-push"}, register_decode_push},
+    {{"encode-push"}, register_encode_push},
+    {{"run"}, register_run},
+    {{"listen"}, register_listen},
+    {{"send-push"}, register_send_push},
+    {{"send-webhook"}, register_send_webhook},
+    {{"webex-webhook"}, register_webex_webhook},
+    {{"completion", "__complete", "__cli-model"}, register_completion},
+};
+
+// Building every subcommand's options costs more instructions than the rest
+// of a `call-log ID` run besides the loader and curl's own start. Only the
+// subcommands named somewhere in argv are built (any word that names one, so
+// an option value that happens to be a name parses as it always did); help,
+// completion, and a command line that names none get the whole tree, so every
+// listing and every error message is the one the full tree gives.
+bool wants(const Subcommand& subcommand, const std::vector<std::string_view>& args) {
+    for (const auto name : subcommand.names) {
+        if (name.empty()) continue;
+        for (const auto arg : args) {
+            if (arg == name) return true;
+        }
+    }
+    return false;
+}
+
+void build_app(CLI::App& app, Context& context, int argc, char** argv) {
     app.set_version_flag("--version", fmt::format("callctl {}", version()));
     app.fallthrough();
     app.require_subcommand(1);
@@ -190,23 +237,16 @@ void build_app(CLI::App& app, Context& context) {
                "7 HTTP 5xx, 8 GraphQL errors, 9 push decrypt/signature, 10 wait timeout, 11 expectation failed,\n"
                "12 output not written, 130 interrupted, 141 stdout closed, 143 terminated. See callctl(1).");
 
-    register_profile(app, context);
-    register_token(app, context);
-    register_e911(app, context);
-    register_phone(app, context);
-    register_create_call(app, context);
-    register_call_log(app, context);
-    register_intercom(app, context);
-    register_login(app, context);
-    register_kaleyra_token(app, context);
-    register_decode_push(app, context);
-    register_encode_push(app, context);
-    register_run(app, context);
-    register_listen(app, context);
-    register_send_push(app, context);
-    register_send_webhook(app, context);
-    register_webex_webhook(app, context);
-    register_completion(app, context);
+    const std::vector<std::string_view> args(argv + std::min(argc, 1), argv + argc);
+    bool whole_tree = std::none_of(std::begin(subcommands), std::end(subcommands),
+                                   [&](const Subcommand& s) { return wants(s, args); }) ||
+                      wants(subcommands[std::size(subcommands) - 1], args);
+    for (const auto arg : args) {
+        if (arg == "-h" || arg == "--help" || arg == "--help-all") whole_tree = true;
+    }
+    for (const auto& subcommand : subcommands) {
+        if (whole_tree || wants(subcommand, args)) subcommand.add(app, context);
+    }
 }
 
 }  // namespace
@@ -219,7 +259,7 @@ int run(int argc, char** argv) {
                  "callctl"};
     add_global_setting_options(app, context.flags);
     add_jq_option(app, context);
-    build_app(app, context);
+    build_app(app, context, argc, argv);
 
     try {
         app.parse(argc, argv);

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/push/fast_stream.hpp"
 #include "callctl/util/interrupt.hpp"
 #include "push_cli.hpp"
 
@@ -25,6 +26,9 @@ constexpr std::size_t read_chunk = std::size_t{1} << 20;
 constexpr std::size_t write_threshold = std::size_t{1} << 18;
 constexpr std::size_t interrupt_check_every = 4096;  // lines
 constexpr std::size_t max_warning_lines = 10;         // per-line warnings shown on stderr
+// callctl(1), decode-push: a longer line becomes an error object and is never
+// held whole, so memory stays bounded whatever the input.
+constexpr std::size_t max_line_bytes = std::size_t{16} << 20;
 
 std::string_view trim_line(std::string_view line) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
@@ -42,13 +46,45 @@ Error decrypt_failure(const push::Decoded& decoded) {
 class StreamWriter {
 public:
     StreamWriter(Context& context, const push::DecodeOptions& options, const StreamSettings& settings)
-        : context_(context), out_(context.out()), options_(options), settings_(settings) {
+        : context_(context), out_(context.out()), options_(options), settings_(settings), fast_(options),
+          plain_json_(!out_.filtering() && !settings.summary_lines) {
         buffer_.reserve(write_threshold * 2);
     }
 
     void line(std::size_t number, std::string_view raw) {
         raw = trim_line(raw);
         if (raw.empty()) return;  // blank lines separate nothing and produce nothing
+        // The common line (an intercom push that decrypts) straight to bytes;
+        // the rest, and every error, through decode() (push/fast_stream.hpp).
+        if (plain_json_ && fast_.append(raw, buffer_)) {
+            buffer_ += '\n';
+        } else {
+            decode_line(number, raw);
+        }
+        if (settings_.flush_each_line || buffer_.size() >= write_threshold) flush();
+    }
+
+    void too_long(std::size_t number) {
+        failure(number, make_error(ExitCode::bad_input, fmt::format("line is longer than {} MiB", max_line_bytes >> 20)));
+        if (settings_.flush_each_line || buffer_.size() >= write_threshold) flush();
+    }
+
+    void flush() {
+        if (buffer_.empty()) return;
+        out_.text(buffer_);
+        buffer_.clear();
+        if (settings_.flush_each_line) out_.flush();
+    }
+
+    void finish() {
+        flush();
+        if (suppressed_warnings_ > 0) {
+            context_.warn(fmt::format("{} more warning{} not shown", suppressed_warnings_, suppressed_warnings_ == 1 ? "" : "s"));
+        }
+    }
+
+private:
+    void decode_line(std::size_t number, std::string_view raw) {
         auto decoded = push::decode(raw, options_);
         if (decoded && decoded->status != ExitCode::ok) decoded = decrypt_failure(*decoded);
         if (!decoded) {
@@ -60,25 +96,8 @@ public:
             else if (settings_.summary_lines) buffer_.append(push_summary_line(number, decoded->normalized)).append(1, '\n');
             else append_json(decoded->normalized);
         }
-        if (settings_.flush_each_line || buffer_.size() >= write_threshold) flush();
     }
 
-    void flush() {
-        if (buffer_.empty()) return;
-        out_.text(buffer_);
-        buffer_.clear();
-        if (settings_.flush_each_line) out_.flush();
-    }
-
-
-    void finish() {
-        flush();
-        if (suppressed_warnings_ > 0) {
-            context_.warn(fmt::format("{} more warning{} not shown", suppressed_warnings_, suppressed_warnings_ == 1 ? "" : "s"));
-        }
-    }
-
-private:
     void failure(std::size_t number, const Error& error) {
         context_.record_failure(error.code);
         if (settings_.summary_lines) buffer_.append(push_error_line(number, error)).append(1, '\n');
@@ -113,6 +132,8 @@ private:
     Printer& out_;
     const push::DecodeOptions& options_;
     const StreamSettings& settings_;
+    push::IntercomFastPath fast_;
+    const bool plain_json_;  // neither --jq nor -o table: the fast path's output is the output
     std::string buffer_;
     std::size_t warnings_shown_ = 0;
     std::size_t suppressed_warnings_ = 0;
@@ -126,6 +147,7 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
     std::size_t start = 0;  // first byte not yet consumed
     std::size_t end = 0;    // one past the last byte read
     std::size_t line_number = 0;
+    bool skipping = false;  // inside a line past max_line_bytes: drop bytes up to its newline
     Status status;
 
     for (;;) {
@@ -135,7 +157,7 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
                 end -= start;
                 start = 0;
             } else {
-                buffer.resize(buffer.size() * 2);  // one line longer than the buffer
+                buffer.resize(buffer.size() * 2);  // one line longer than the buffer (at most max_line_bytes)
             }
         }
         const ssize_t got = ::read(fd, buffer.data() + end, buffer.size() - end);
@@ -146,7 +168,8 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
             break;
         }
         if (got == 0) {
-            if (start < end) writer.line(++line_number, std::string_view(buffer.data() + start, end - start));
+            if (skipping) writer.too_long(++line_number);
+            else if (start < end) writer.line(++line_number, std::string_view(buffer.data() + start, end - start));
             break;
         }
         end += static_cast<std::size_t>(got);
@@ -155,11 +178,23 @@ Status decode_push_stream(int fd, const push::DecodeOptions& options, const Stre
             const char* base = buffer.data() + start;
             const auto* newline = static_cast<const char*>(std::memchr(base, '\n', end - start));
             if (newline == nullptr) break;
-            writer.line(++line_number, std::string_view(base, static_cast<std::size_t>(newline - base)));
-            start += static_cast<std::size_t>(newline - base) + 1;
+            const auto length = static_cast<std::size_t>(newline - base);
+            if (skipping) {
+                skipping = false;
+                writer.too_long(++line_number);
+            } else if (length > max_line_bytes) {
+                writer.too_long(++line_number);
+            } else {
+                writer.line(++line_number, std::string_view(base, length));
+            }
+            start += length + 1;
             if (line_number % interrupt_check_every == 0 && util::interrupted()) break;
         }
         if (start == end) start = end = 0;
+        if (skipping || end - start > max_line_bytes) {  // no newline yet: the rest of this line is not kept
+            skipping = true;
+            start = end = 0;
+        }
         if (util::interrupted()) {
             status = stopped_error("reading the pushes");
             break;

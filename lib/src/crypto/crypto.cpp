@@ -148,10 +148,10 @@ std::string base64_encode(std::string_view bytes, Base64Alphabet alphabet, bool 
     return out;
 }
 
-Result<std::string> base64_decode(std::string_view text) {
+Status base64_decode_into(std::string_view text, std::string& out) {
     // Written through a raw pointer into a pre-sized buffer: this runs twice
     // per intercom push, and per-byte push_back showed up in profiles.
-    std::string out(text.size() / 4 * 3 + 3, '\0');
+    out.resize(text.size() / 4 * 3 + 3);
     char* write = out.data();
     std::uint32_t acc = 0;
     std::size_t sextets = 0;  // data characters seen
@@ -188,6 +188,12 @@ Result<std::string> base64_decode(std::string_view text) {
         *write++ = static_cast<char>((acc >> 2) & 0xFF);
     }
     out.resize(static_cast<std::size_t>(write - out.data()));
+    return {};
+}
+
+Result<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    if (auto ok = base64_decode_into(text, out); !ok) return std::move(ok).error();
     return out;
 }
 
@@ -261,14 +267,16 @@ std::string seal(std::string_view key, std::string_view plaintext) {
     return base64_encode(blob);
 }
 
-Result<std::string> open(std::string_view key, std::string_view sealed_base64, Padding padding) {
+Status open_into(std::string_view key, std::string_view sealed_base64, std::string& blob, std::string& plaintext,
+                 Padding padding) {
     if (key.size() != aes_key_size) {
         return make_error(ExitCode::bad_input,
                           fmt::format("push key must be 32 bytes (64 hex digits or base64), got {} bytes", key.size()));
     }
-    auto blob = base64_decode(sealed_base64);
-    if (!blob) return make_error(ExitCode::push_crypto, std::move(blob).error().message);
-    const std::string_view bytes = *blob;
+    if (auto decoded = base64_decode_into(sealed_base64, blob); !decoded) {
+        return make_error(ExitCode::push_crypto, std::move(decoded).error().message);
+    }
+    const std::string_view bytes = blob;
     const std::size_t min_size = aes_block_size + (padding == Padding::pkcs7 ? aes_block_size : 0);
     if (bytes.size() < min_size) {
         return make_error(ExitCode::push_crypto,
@@ -280,7 +288,17 @@ Result<std::string> open(std::string_view key, std::string_view sealed_base64, P
                           fmt::format("encrypted value is not IV + whole {}-byte blocks ({} bytes): truncated or corrupted",
                                       aes_block_size, bytes.size()));
     }
-    return aes256cbc_decrypt(key, bytes.substr(0, aes_block_size), bytes.substr(aes_block_size), padding);
+    const std::string_view ciphertext = bytes.substr(aes_block_size);
+    if (ciphertext.empty() && padding == Padding::pkcs7) return wrong_key();
+    if (!run_cipher(false, key, bytes.substr(0, aes_block_size), ciphertext, padding, plaintext)) return wrong_key();
+    return {};
+}
+
+Result<std::string> open(std::string_view key, std::string_view sealed_base64, Padding padding) {
+    std::string blob;
+    std::string plaintext;
+    if (auto ok = open_into(key, sealed_base64, blob, plaintext, padding); !ok) return std::move(ok).error();
+    return plaintext;
 }
 
 Result<std::string> parse_key(std::string_view text) {

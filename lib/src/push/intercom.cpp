@@ -22,9 +22,24 @@ std::string_view event_name(std::string_view vendor_event) {
     return vendor_event;
 }
 
+// The JWT's parts are parsed without a depth limit and the result is dumped
+// recursively: a part nesting deeper than max_json_nesting is refused first.
+bool jwt_nests_too_deep(std::string_view token) {
+    std::size_t from = 0;
+    for (int part = 0; part < 2; ++part) {
+        const std::size_t dot = token.find('.', from);
+        if (dot == std::string_view::npos) return false;
+        auto bytes = crypto::base64_decode(token.substr(from, dot - from));
+        if (bytes && json_nesting(*bytes) > max_json_nesting) return true;
+        from = dot + 1;
+    }
+    return false;
+}
+
 // {"verified":false, header, claims, expires_at, expired}: decoded for
 // reading only, the signing key is the vendor's.
 std::optional<Json> describe_jwt(std::string_view token, std::chrono::system_clock::time_point now) {
+    if (jwt_nests_too_deep(token)) return std::nullopt;
     auto jwt = crypto::decode_jwt_ordered(token);
     if (!jwt) return std::nullopt;
     Json out;
@@ -66,6 +81,11 @@ Result<FieldResult> open_field(std::string_view name, const Json& field, const D
     }
     auto plaintext = crypto::open(*options.key, sealed);
     if (!plaintext) return make_error(plaintext.error().code, fmt::format("cannot decrypt {}: {}", name, plaintext.error().message));
+    // Well-formed but hostile: input (3), not a wrong key.
+    if (json_nesting(*plaintext) > max_json_nesting) {
+        return make_error(ExitCode::bad_input,
+                          fmt::format("{} decrypts to JSON nested deeper than {} levels", name, max_json_nesting));
+    }
     // Bad padding passes by chance once in ~256 wrong keys; garbage that is
     // not a JSON object is the same failure and must not be shown.
     Json value = parse_embedded(*plaintext);

@@ -19,6 +19,8 @@ std::string base64_encode(std::string_view bytes, Base64Alphabet alphabet = Base
 // misplaced or excess '=', a lone trailing character) is bad_input (3); the
 // message gives the offset, never the text. Unused trailing bits are ignored.
 Result<std::string> base64_decode(std::string_view text);
+// The same into a buffer the caller reuses (decode-push --stream's hot path).
+Status base64_decode_into(std::string_view text, std::string& out);
 std::string hex_encode(std::string_view bytes);  // lower case
 Result<std::string> hex_decode(std::string_view text);  // either case; bad_input when odd or not hex
 
@@ -50,6 +52,10 @@ std::string seal(std::string_view key, std::string_view plaintext);
 // number of blocks, bad padding ("wrong key or corrupted payload").
 Result<std::string> open(std::string_view key, std::string_view sealed_base64,
                          Padding padding = Padding::pkcs7);
+// The same into buffers the caller reuses: `blob` gets the decoded base64,
+// `plaintext` the result (wiped and emptied on failure).
+Status open_into(std::string_view key, std::string_view sealed_base64, std::string& blob, std::string& plaintext,
+                 Padding padding = Padding::pkcs7);
 
 // A 32-byte key written as 64 hex digits or as base64 (surrounding whitespace
 // ignored). Anything else is bad_input, naming what was wrong but never

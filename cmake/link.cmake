@@ -1,0 +1,54 @@
+# Start-up cost (callctl(1) promises one request at curl's cost). A profile of
+# one `call-log ID` showed over half of callctl's instructions in the dynamic
+# loader resolving symbols, most of them C++ ones: libstdc++.so relocating
+# itself, and libfmt.so, which exists only to pull libstdc++.so in. So by
+# default, outside sanitizer and fuzz builds:
+#   - fmt header-only (callctl::fmt below): no libfmt.so to load;
+#   - -static-libstdc++ -static-libgcc: no libstdc++.so / libgcc_s.so to load
+#     and relocate (with libfmt.so gone nothing else needs them);
+#   - yaml-cpp from its static archive: one shared library fewer;
+#   - -Wl,--exclude-libs,ALL: the archives' symbols (4,589 of libstdc++'s)
+#     stay out of callctl's dynamic symbol table, where they would interpose
+#     on any library that brings its own libstdc++ (5 exported remain).
+# Tried and left out: -Wl,--as-needed,-O1 (no library dropped, no measurable
+# change) and -fvisibility=hidden (a PIE exports nothing it need not; with the
+# above its dynamic symbol table has 5 entries left to hide).
+# Each was measured with callgrind (instructions of one `call-log ID` and of
+# `--version`); the commits that added them give the numbers. Only the callctl
+# binary (and the library it is made of) is built this way: the sandbox and
+# the test binaries keep Debian's shared libfmt and libstdc++, so they can use
+# what the compiler cache already holds. The library's objects carry their own
+# copy of what they use of fmt, so linking them either way works.
+option(CALLCTL_LEAN_LINK "Link for start-up speed: header-only fmt, static libstdc++ and yaml-cpp" ON)
+set(_callctl_lean OFF)
+if(CALLCTL_LEAN_LINK AND NOT CALLCTL_SANITIZE AND NOT CALLCTL_FUZZ)
+  set(_callctl_lean ON)
+endif()
+
+add_library(callctl_fmt INTERFACE)
+add_library(callctl::fmt ALIAS callctl_fmt)
+add_library(callctl_yaml INTERFACE)
+add_library(callctl::yaml ALIAS callctl_yaml)
+if(_callctl_lean)
+  target_link_libraries(callctl_fmt INTERFACE fmt::fmt-header-only)
+  find_library(CALLCTL_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a)
+  if(CALLCTL_YAML_CPP_ARCHIVE)
+    get_target_property(_yaml_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
+    target_link_libraries(callctl_yaml INTERFACE "${CALLCTL_YAML_CPP_ARCHIVE}")
+    if(_yaml_includes)
+      target_include_directories(callctl_yaml SYSTEM INTERFACE ${_yaml_includes})
+    endif()
+  else()
+    target_link_libraries(callctl_yaml INTERFACE yaml-cpp)
+  endif()
+else()
+  target_link_libraries(callctl_fmt INTERFACE fmt::fmt)
+  target_link_libraries(callctl_yaml INTERFACE yaml-cpp)
+endif()
+
+# callctl_lean_link(TARGET): the link options above, for the shipped binary.
+function(callctl_lean_link target)
+  if(_callctl_lean)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc LINKER:--exclude-libs,ALL)
+  endif()
+endfunction()

@@ -1,0 +1,77 @@
+// decode-push --stream's fast path (callctl/push/fast_stream.hpp): it must take
+// the common line (else the stream silently loses its speed) and write exactly
+// what decode() + dump() write; what it cannot write identically it leaves alone.
+#include <doctest/doctest.h>
+
+#include "callctl/push/fast_stream.hpp"
+#include "push_testutil.hpp"
+
+using namespace callctl;
+using namespace callctl::testing;
+using push::Json;
+
+namespace {
+
+push::DecodeOptions with_key(long long now = 1600000000) {
+    push::DecodeOptions options;
+    options.key = push_key();
+    options.now = at(now);
+    return options;
+}
+
+std::string general_path(std::string_view line, const push::DecodeOptions& options) {
+    auto decoded = push::decode(line, options);
+    REQUIRE(decoded.has_value());
+    return decoded->normalized.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+TEST_CASE("fast stream: takes an intercom push and writes decode()'s bytes") {
+    for (const long long now : {1600000000LL, 1700000000LL, 1800000000LL}) {  // before, at and after exp
+        const auto options = with_key(now);
+        push::IntercomFastPath fast(options);
+        Json push = intercom_incoming();
+        push["extra_number"] = -42;
+        push["extra_list"] = Json::parse(R"([true,null,{"k":"v\n\"q\""}])");
+        push["aps"] = Json::object();
+        for (const std::string& line : {intercom_incoming().dump(), push.dump(), push.dump(2)}) {
+            std::string out = "kept|";
+            REQUIRE(fast.append(line, out));
+            CHECK(out == "kept|" + general_path(line, options));
+        }
+    }
+}
+
+TEST_CASE("fast stream: leaves what it cannot write identically to decode()") {
+    const auto options = with_key();
+    push::IntercomFastPath fast(options);
+    const std::string good = intercom_incoming().dump();
+    const std::string head = good.substr(0, good.size() - 1);
+    for (const std::string& line : {
+             head + R"(,"f":1.5})", head + R"(,"e":1e2})", head + R"(,"z":-0})", head + R"(,"big":1234567890123456789})",
+             head + R"(,"u":"\u00e9"})", head + R"(,"s":"a\/b"})", head + R"(,"type":"Call.Incoming"})",
+             head + R"(,"j":"{\"a\":1}"})", head + ",\"bad\":\"\xff\"}", head + "x", std::string("[1]"), std::string("{}"),
+             std::string(R"({"message":{"data":)") + good + "}}", std::string(R"({"type":"Call.Incoming","iotDeviceId":1.5})"),
+             std::string(R"({"type":"Call.Incoming","iotDeviceId":"d","video":{"url":"u"}})"),
+             std::string(R"({"type":"Call.Incoming","iotDeviceId":"d","video":"AAAA"})")}) {
+        CAPTURE(line);
+        std::string out = "kept";
+        CHECK_FALSE(fast.append(line, out));
+        CHECK(out == "kept");
+    }
+}
+
+TEST_CASE("fast stream: off without a key, for another vendor, or with --extract") {
+    push::DecodeOptions no_key;
+    push::DecodeOptions kaleyra = with_key();
+    kaleyra.vendor = push::Vendor::kaleyra;
+    push::DecodeOptions extract = with_key();
+    extract.extract = push::Extract::fcm;
+    for (const auto* options : {&no_key, &kaleyra, &extract}) {
+        push::IntercomFastPath fast(*options);
+        std::string out;
+        CHECK_FALSE(fast.append(intercom_incoming().dump(), out));
+        CHECK(out.empty());
+    }
+}
