@@ -146,8 +146,8 @@ Status ensure_directory(const fs::path& dir) {
 
 fs::path resolve_symlinks(const fs::path& path) {
     fs::path current = path;
-    // As the kernel does (MAXSYMLINKS): a loop ends as the path it stopped at,
-    // whose open or rename then reports ELOOP.
+    // As the kernel does (MAXSYMLINKS): a loop ends as the link it stopped
+    // at, which write_file_atomic refuses (ELOOP).
     for (int hops = 0; hops < 40; ++hops) {
         std::error_code ec;
         if (!fs::is_symlink(fs::symlink_status(current, ec))) return current;
@@ -160,6 +160,10 @@ fs::path resolve_symlinks(const fs::path& path) {
 
 Status write_file_atomic(const fs::path& given, std::string_view content, unsigned mode) {
     const fs::path path = resolve_symlinks(given);
+    std::error_code link_ec;
+    if (fs::is_symlink(fs::symlink_status(path, link_ec))) {  // a loop: never replace a link of it
+        return make_error(ExitCode::bad_input, fmt::format("cannot write {}: {}", given.string(), std::strerror(ELOOP)));
+    }
     const fs::path dir = parent_of(path);
     if (auto made = ensure_directory(dir); !made) return made;
 
