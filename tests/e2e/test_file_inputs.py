@@ -31,7 +31,7 @@ COMMANDS = {
     "e911 --address-file": ["--token", "t", "--rest-url", DEAD, "e911", "--address-file", "FILE"],
     "create-call --invite-file": ["--token", "t", "--graphql-url", DEAD, "create-call", "--title", "x",
                                   "--invite-file", "FILE"],
-    "encode-push --video-file": ["encode-push", "--type", "incoming", "--video-file", "FILE"],
+    "encode-push --video-file": ["encode-push", "--type", "incoming", "--device", "d", "--video-file", "FILE"],
     "token create --auth-code-file": ["--token-url", DEAD, "token", "create", "--scope", "mobile-number",
                                       "--auth-code-file", "FILE"],
     "token refresh --refresh-token-file": ["--token-url", DEAD, "token", "refresh", "--refresh-token-file", "FILE"],
