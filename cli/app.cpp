@@ -48,6 +48,8 @@ Result<const config::Settings*> Context::settings() {
         settings_ = std::move(*resolved);
         terminal_ = output::detect_terminal(settings_->no_color, env_);
         remember_secret_settings(*settings_);
+        // credentials.json holds tokens: say so when others can read it.
+        if (auto exposed = config::CredentialStore::exposure_warning(settings_->credentials_path)) warn(*exposed);
     }
     return &*settings_;
 }

@@ -76,12 +76,7 @@ Result<push::DecodeOptions> decode_options(const DecodePushOptions& options, con
     return decode;
 }
 
-Result<int> open_input(const std::string& path) {
-    if (path == "-") return STDIN_FILENO;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-    return fd;
-}
+Result<int> open_input(const std::string& path) { return util::open_for_reading(path); }
 
 // A person who typed `callctl decode-push` with nothing piped in would
 // otherwise stare at a silent terminal.

@@ -1,5 +1,8 @@
 // callctl profile list|show|set|unset|use|delete: named profiles in
 // config.json, so nobody edits JSON by hand.
+#include <filesystem>
+#include <functional>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -34,6 +37,23 @@ Result<ConfigTarget> open_config(Context& context) {
     if (!file) return file.error();
     config::ProfileChoice choice = config::choose_profile(context.flags, context.env(), *file);
     return ConfigTarget{std::move(*file), std::move(choice)};
+}
+
+// A change of config.json: read under its lock, changed, written before the
+// lock goes (ConfigFile::update), so concurrent `profile set`s all land.
+// `change` gets the file as it is now and the profile chosen from it; the
+// chosen profile is returned for the message.
+using ConfigChange = std::function<Result<bool>(config::ConfigFile&, const config::ProfileChoice&)>;
+
+Result<config::ProfileChoice> change_config(Context& context, const ConfigChange& change) {
+    config::ProfileChoice chosen;
+    auto updated = config::ConfigFile::update(config::config_path(context.flags, context.env()),
+                                              [&](config::ConfigFile& file) -> Result<bool> {
+                                                  chosen = config::choose_profile(context.flags, context.env(), file);
+                                                  return change(file, chosen);
+                                              });
+    if (!updated) return updated.error();
+    return chosen;
 }
 
 // A hand edit may leave anything there; `profile list` must still list.
@@ -148,53 +168,55 @@ Status run_show(const ProfileOptions& options, Context& context) {
 }
 
 Status run_set(const ProfileOptions& options, Context& context) {
-    auto target = open_config(context);
-    if (!target) return target.error();
-    if (auto set = target->file.set(target->choice.name, options.key, options.value); !set) return set;
-    if (auto saved = target->file.save(); !saved) return saved;
+    auto chosen = change_config(context, [&](config::ConfigFile& file, const config::ProfileChoice& choice) -> Result<bool> {
+        if (auto set = file.set(choice.name, options.key, options.value); !set) return set.error();
+        return true;
+    });
+    if (!chosen) return chosen.error();
     if (!context.out().quiet()) {
-        context.out().result(json{{"profile", target->choice.name}, {"set", options.key}},
-                             [&] { return fmt::format("profile '{}': {} set\n", target->choice.name, options.key); });
+        context.out().result(json{{"profile", chosen->name}, {"set", options.key}},
+                             [&] { return fmt::format("profile '{}': {} set\n", chosen->name, options.key); });
     }
     return {};
 }
 
 Status run_unset(const ProfileOptions& options, Context& context) {
-    auto target = open_config(context);
-    if (!target) return target.error();
-    if (!target->file.unset(target->choice.name, options.key)) {
+    auto chosen = change_config(context, [&](config::ConfigFile& file, const config::ProfileChoice& choice) -> Result<bool> {
+        if (file.unset(choice.name, options.key)) return true;
         const config::SettingRow* row = config::find_setting(options.key);
         if ((row == nullptr || !row->in_profile) && options.key.rfind("graphql.", 0) != 0) {
             return make_error(ExitCode::usage, fmt::format("unknown profile key '{}'", options.key),
                               "keys: " + config::profile_keys_text());
         }
-        return make_error(ExitCode::usage, fmt::format("profile '{}' has no {}", target->choice.name, options.key));
-    }
-    return target->file.save();
+        return make_error(ExitCode::usage, fmt::format("profile '{}' has no {}", choice.name, options.key));
+    });
+    if (!chosen) return chosen.error();
+    return {};
 }
 
 Status run_use(const ProfileOptions& options, Context& context) {
-    auto target = open_config(context);
-    if (!target) return target.error();
-    if (!target->file.has_profile(options.name) && !options.create) {
-        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, target->file.path().string()),
-                          "create it with `callctl profile use --create NAME` or `callctl --profile NAME profile set KEY VALUE`");
-    }
-    target->file.set_current_profile(options.name);
-    if (auto saved = target->file.save(); !saved) return saved;
+    auto chosen = change_config(context, [&](config::ConfigFile& file, const config::ProfileChoice&) -> Result<bool> {
+        if (!file.has_profile(options.name) && !options.create) {
+            return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, file.path().string()),
+                              "create it with `callctl profile use --create NAME` or `callctl --profile NAME profile set KEY VALUE`");
+        }
+        file.set_current_profile(options.name);
+        return true;
+    });
+    if (!chosen) return chosen.error();
     if (!context.out().quiet() && context.out().is_table()) context.out().line(fmt::format("now using profile '{}'", options.name));
     return {};
 }
 
 Status run_delete(const ProfileOptions& options, Context& context) {
-    auto target = open_config(context);
-    if (!target) return target.error();
-    if (!target->file.remove_profile(options.name)) {
-        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, target->file.path().string()));
-    }
-    if (auto saved = target->file.save(); !saved) return saved;
+    const std::filesystem::path config_path = config::config_path(context.flags, context.env());
+    auto chosen = change_config(context, [&](config::ConfigFile& file, const config::ProfileChoice&) -> Result<bool> {
+        if (file.remove_profile(options.name)) return true;
+        return make_error(ExitCode::usage, fmt::format("no profile '{}' in {}", options.name, file.path().string()));
+    });
+    if (!chosen) return chosen.error();
     // Its stored credentials go with it, every slot.
-    return config::CredentialStore::update(target->file.path().parent_path() / "credentials.json",
+    return config::CredentialStore::update(config_path.parent_path() / "credentials.json",
                                            [&](config::CredentialStore& store) -> Result<bool> {
                                                return store.erase_profile(options.name);
                                            });

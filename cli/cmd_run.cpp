@@ -35,13 +35,7 @@ struct RunOptions {
     std::string junit;
 };
 
-Result<std::string> read_flow(const std::string& path) {
-    std::error_code ec;
-    if (path != "-" && std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > max_flow_bytes) {
-        return make_error(ExitCode::bad_input, fmt::format("{}: a flow file is at most {} MiB", path, max_flow_bytes >> 20));
-    }
-    return util::read_file(path);
-}
+Result<std::string> read_flow(const std::string& path) { return util::read_file(path, max_flow_bytes); }
 
 std::vector<std::string> process_environment() {
     std::vector<std::string> out;

@@ -63,31 +63,15 @@ int rank(config::Source source) {
     }
 }
 
-// Reads at most kPayloadFileLimit bytes of `path` ('-': stdin).
+// Reads at most kPayloadFileLimit bytes of `path` ('-': stdin): no push is
+// that big (FCM takes 4 KiB, APNs 5 KiB).
 Result<std::string> read_payload(const std::string& path) {
-    const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-    std::string text;
-    char buffer[65536];
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int error = errno;
-            if (fd != STDIN_FILENO) ::close(fd);
-            return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", path, std::strerror(error)));
-        }
-        if (got == 0) break;
-        text.append(buffer, static_cast<std::size_t>(got));
-        if (text.size() > kPayloadFileLimit) {
-            if (fd != STDIN_FILENO) ::close(fd);
-            return make_error(ExitCode::bad_input,
-                              fmt::format("{} is over {} KiB: no push is that big (FCM takes 4 KiB, APNs 5 KiB)",
-                                          path == "-" ? "the payload on standard input" : path, kPayloadFileLimit / 1024),
-                              "nothing was sent");
-        }
+    auto text = util::read_file(path, kPayloadFileLimit);
+    if (!text) {
+        Error error = std::move(text).error();
+        if (error.hint.empty()) error.hint = "nothing was sent";
+        return error;
     }
-    if (fd != STDIN_FILENO) ::close(fd);
     return text;
 }
 

@@ -103,6 +103,8 @@ Status run_create(const TokenOptions& options, Context& context) {
 
     auto session = context.session();
     if (!session) return session.error();
+    // Nowhere to store it (HOME unset): refuse before a token is issued and lost.
+    if (options.save && (*session)->settings().credentials_path.empty()) return config::no_config_dir_error();
     auto response = api::create_token(**session, {*scope, *code});
     if (!response) return response.error();
 

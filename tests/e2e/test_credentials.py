@@ -38,7 +38,11 @@ class CredentialStoreTest(SandboxTestCase):
         return results
 
     def assert_only_the_store(self):
-        self.assertEqual(sorted(p.name for p in self.home.config_dir.iterdir()), ["config.json", "credentials.json"])
+        # The lock file stays (removing it would let two processes lock two files), empty and private.
+        self.assertEqual(sorted(p.name for p in self.home.config_dir.iterdir()),
+                         [".credentials.json.lock", "config.json", "credentials.json"])
+        lock = self.home.config_dir / ".credentials.json.lock"
+        self.assertEqual((lock.stat().st_size, stat.S_IMODE(lock.stat().st_mode)), (0, 0o600))
         self.assertEqual(stat.S_IMODE(self.path.stat().st_mode), 0o600)
 
     def test_8_processes_into_8_profiles_all_land(self):

@@ -286,7 +286,7 @@ class SecretsTest(SandboxTestCase):
         path = home.config_dir / "credentials.json"
         self.assertTrue(path.exists(), what)
         self.assertEqual(stat.S_IMODE(path.stat().st_mode), 0o600, f"{what}: credentials.json mode")
-        leftovers = [p.name for p in home.config_dir.iterdir() if p.name not in ("credentials.json", "config.json")]
+        leftovers = [p.name for p in home.config_dir.iterdir() if p.name not in ("credentials.json", "config.json", ".credentials.json.lock")]
         self.assertEqual(leftovers, [], f"{what}: temp files left behind")
 
     def test_credentials_are_0600_after_every_write_path_even_with_umask_0(self):

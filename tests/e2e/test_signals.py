@@ -104,7 +104,8 @@ class SignalsTest(SandboxTestCase):
         self.assertEqual(out, "")
         self.assertEqual(credentials.read_bytes(), before, "the stored token is untouched")
         self.assertEqual(stat.S_IMODE(credentials.stat().st_mode), 0o600)
-        self.assertEqual(sorted(p.name for p in self.home.config_dir.iterdir()), ["credentials.json"],
+        self.assertEqual(sorted(p.name for p in self.home.config_dir.iterdir() if p.name != ".credentials.json.lock"),
+                         ["credentials.json"],
                          "no temp file left beside it")
         # And the store still works.
         stored = json.loads(before)["profiles"]["default"]

@@ -118,6 +118,28 @@ TEST_CASE("settings: config path from flag, CALLCTL_CONFIG, XDG_CONFIG_HOME, HOM
     CHECK(config_path(flags, environment_from({{"CALLCTL_CONFIG", "/etc/c.json"}})) == "/flag.json");
 }
 
+TEST_CASE("settings: a relative XDG_CONFIG_HOME is ignored, and no HOME is no config directory") {
+    Flags flags;
+    CHECK(config_path(flags, environment_from({{"HOME", "/home/u"}, {"XDG_CONFIG_HOME", "rel"}})) ==
+          "/home/u/.config/callctl/config.json");
+    CHECK(config_path(flags, environment_from({{"HOME", "/home/u"}, {"XDG_CONFIG_HOME", ""}})) ==
+          "/home/u/.config/callctl/config.json");
+    CHECK(config_path(flags, environment_from({})).empty());
+    CHECK(config_path(flags, environment_from({{"HOME", ""}})).empty());
+    CHECK(config_path(flags, environment_from({{"HOME", "."}, {"XDG_CONFIG_HOME", "x"}})).empty());
+    auto settings = resolve(flags, environment_from({}));
+    REQUIRE(settings);
+    CHECK(settings->config_path.empty());
+    CHECK(settings->credentials_path.empty());
+    // Nothing is written anywhere: both stores refuse, exit 3.
+    auto config = ConfigFile::update({}, [](ConfigFile&) -> Result<bool> { return true; });
+    REQUIRE_FALSE(config);
+    CHECK(config.error().code == ExitCode::bad_input);
+    auto credentials = CredentialStore::update({}, [](CredentialStore&) -> Result<bool> { return true; });
+    REQUIRE_FALSE(credentials);
+    CHECK(credentials.error().message == no_config_dir_error().message);
+}
+
 TEST_CASE("settings: token from flag, file, environment") {
     testing::TempDir dir;
     Flags flags;

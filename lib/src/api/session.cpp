@@ -1,5 +1,7 @@
 #include "callctl/api/session.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "callctl/util/strings.hpp"
@@ -104,7 +106,7 @@ public:
         return stored && *stored && (*stored)->refresh_token;
     }
     Result<std::string> renew() override {
-        auto refreshed = session_.refresh_stored_token();
+        auto refreshed = session_.refresh_stored_token(token_ ? std::optional<std::string>(token_->value) : std::nullopt);
         if (!refreshed) return refreshed.error();
         token_->value = refreshed->access_token;
         return refreshed->access_token;
@@ -154,14 +156,7 @@ std::string Session::stored_whose(std::string_view what) const {
     return fmt::format("the stored {} of profile '{}' ({})", what, settings_.profile, settings_.credentials_path.string());
 }
 
-Result<config::StoredToken> Session::refresh_stored_token() {
-    auto stored = stored_token();
-    if (!stored) return stored.error();
-    if (!*stored || !(*stored)->refresh_token) {
-        return make_error(ExitCode::auth, "no stored refresh token for profile '" + settings_.profile + "'",
-                          "create one with `callctl token create --save`");
-    }
-    const config::StoredToken& old = **stored;
+Result<config::StoredToken> Session::exchange_refresh_token(const config::StoredToken& old) {
     if (auto usable = http::check_token(*old.refresh_token, stored_whose("refresh token"), ExitCode::auth); !usable) {
         return usable.error();
     }
@@ -187,10 +182,48 @@ Result<config::StoredToken> Session::refresh_stored_token() {
     auto token = token_from_response(*body, util::unix_now(), old.scope, base);
     if (!token) return token.error();
     if (!token->refresh_token) token->refresh_token = old.refresh_token;  // some servers keep the old one valid
-    if (auto saved = save_token(*token); !saved) return saved.error();
-    refreshed_ = true;
-    note(fmt::format("refreshed the stored token of profile '{}'", settings_.profile));
     return token;
+}
+
+Result<config::StoredToken> Session::refresh_stored_token(std::optional<std::string> seen) {
+    auto no_refresh_token = [&] {
+        return make_error(ExitCode::auth, "no stored refresh token for profile '" + settings_.profile + "'",
+                          "create one with `callctl token create --save`");
+    };
+    if (settings_.dry_run) {  // nothing is sent, so nothing is stored: no lock either
+        auto stored = stored_token();
+        if (!stored) return stored.error();
+        if (!*stored || !(*stored)->refresh_token) return no_refresh_token();
+        return exchange_refresh_token(**stored);
+    }
+    // The server spends a refresh token when it is used: the lock is held
+    // from reading it to storing the new pair, so that two callctl processes
+    // never spend the same one, and none writes back a pair already spent.
+    std::optional<config::StoredToken> fresh;
+    bool taken_over = false;
+    const auto wait = std::chrono::seconds(10) + settings_.timeout * (settings_.retries + 1);
+    auto updated = config::CredentialStore::update(
+        settings_.credentials_path,
+        [&](config::CredentialStore& store) -> Result<bool> {
+            auto current = store.get(settings_.profile);
+            if (!current || !current->refresh_token) return no_refresh_token();
+            if (seen && current->access_token != *seen && !current->expired(util::unix_now())) {
+                taken_over = true;  // another callctl refreshed (or saved) it since we read it
+                fresh = std::move(current);
+                return false;
+            }
+            auto renewed = exchange_refresh_token(*current);
+            if (!renewed) return renewed.error();
+            store.put(settings_.profile, *renewed);
+            fresh = std::move(*renewed);
+            return true;
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    if (!updated) return updated.error();
+    refreshed_ = true;
+    note(taken_over ? fmt::format("another callctl stored a new token for profile '{}' meanwhile; using that one", settings_.profile)
+                    : fmt::format("refreshed the stored token of profile '{}'", settings_.profile));
+    return *fresh;
 }
 
 Result<BearerToken> Session::bearer_token() {
@@ -218,7 +251,7 @@ Result<BearerToken> Session::bearer_token() {
                               "create a new one with `callctl token create --save`");
         }
         note("the stored token has expired; refreshing it first");
-        auto refreshed = refresh_stored_token();
+        auto refreshed = refresh_stored_token(token.access_token);
         if (!refreshed) return refreshed.error();
         token = *refreshed;
     }

@@ -1,10 +1,14 @@
 #include "callctl/config/config_file.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
 #include "callctl/config/setting_table.hpp"
+#include "callctl/config/settings.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 
@@ -43,8 +47,10 @@ std::string short_parse_message(const std::string& what) {
 Result<ConfigFile> ConfigFile::load(const std::filesystem::path& path) {
     ConfigFile file;
     file.path_ = path;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return file;
+    // Only a missing file is an empty one; a directory, a socket or a path
+    // through a file is reported by the reader.
+    struct stat info {};
+    if (path.empty() || (::stat(path.c_str(), &info) != 0 && errno == ENOENT)) return file;
     auto text = util::read_file(path.string());
     if (!text) return text.error();
     return parse(*text, path);
@@ -163,6 +169,19 @@ bool ConfigFile::remove_profile(std::string_view profile) {
     root_["profiles"].erase(std::string(profile));
     if (current_profile() == profile) root_.erase("current_profile");
     return true;
+}
+
+Status ConfigFile::update(const std::filesystem::path& path, const Change& change) {
+    if (path.empty()) return no_config_dir_error();  // HOME unset: no ./.config in the current directory
+    auto lock = util::FileLock::exclusive(path);
+    if (!lock) return lock.error();
+    auto file = load(path);  // under the lock: no other writer between this read and our write
+    if (!file) return file.error();
+    auto changed = change(*file);
+    if (!changed) return changed.error();
+    if (!*changed) return {};
+    util::remove_stale_temp_files(path);
+    return file->save();
 }
 
 Status ConfigFile::save() const { return util::write_file_atomic(path_, root_.dump(2) + "\n", 0600); }

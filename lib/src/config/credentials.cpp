@@ -1,13 +1,17 @@
 #include "callctl/config/credentials.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "callctl/config/config_file.hpp"
+#include "callctl/config/settings.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 
@@ -63,8 +67,10 @@ Result<StoredToken> stored_token_from_json(const json& object) {
 Result<CredentialStore> CredentialStore::load(const std::filesystem::path& path) {
     CredentialStore store;
     store.path_ = path;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return store;
+    // Only a missing file is an empty one; a directory, a socket or a path
+    // through a file is reported by the reader.
+    struct stat info {};
+    if (path.empty() || (::stat(path.c_str(), &info) != 0 && errno == ENOENT)) return store;
     auto text = util::read_file(path.string());
     if (!text) return text.error();
     return parse(*text, path);
@@ -208,25 +214,24 @@ std::vector<std::pair<CredentialSlot, StoredToken>> CredentialStore::list(std::s
     return found;
 }
 
-Status CredentialStore::update(const std::filesystem::path& path, const Change& change) {
-    auto lock = util::FileLock::exclusive(path);
+Status CredentialStore::update(const std::filesystem::path& path, const Change& change, std::chrono::milliseconds wait) {
+    if (path.empty()) return no_config_dir_error();  // HOME unset: no ./.config in the current directory
+    auto lock = util::FileLock::exclusive(path, wait);
     if (!lock) return lock.error();
-    auto store = load(path);
-    if (!store) {
-        lock->release_created();
-        return store.error();
-    }
+    auto store = load(path);  // under the lock: nobody writes between this read and our write
+    if (!store) return store.error();
     auto changed = change(*store);
-    if (!changed || !*changed) {
-        lock->release_created();  // nothing written: no empty file left where there was none
-        if (!changed) return changed.error();
-        return {};
-    }
-    if (auto saved = store->save(); !saved) {
-        lock->release_created();
-        return saved;
-    }
-    return {};  // the lock goes with `lock`, after the rename
+    if (!changed) return changed.error();
+    if (!*changed) return {};
+    util::remove_stale_temp_files(path);  // a killed writer's, holding full tokens
+    return store->save();                 // the lock goes with `lock`, after the rename
+}
+
+std::optional<std::string> CredentialStore::exposure_warning(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) || (info.st_mode & 077) == 0) return std::nullopt;
+    return fmt::format("{} can be read by {} (mode {:04o}): it holds tokens; `chmod 600 {}`", path.string(),
+                       (info.st_mode & 007) != 0 ? "others" : "its group", info.st_mode & 07777, path.string());
 }
 
 Status CredentialStore::save() const { return util::write_file_atomic(path_, root_.dump(2) + "\n", 0600); }

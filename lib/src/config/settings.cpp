@@ -68,11 +68,23 @@ Environment environment_from(std::map<std::string, std::string> variables) {
 }
 
 std::filesystem::path default_config_path(const Environment& env) {
-    if (auto xdg = env("XDG_CONFIG_HOME"); xdg && !xdg->empty()) {
+    // The XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and
+    // ignored. A missing or relative HOME names no directory at all: callctl
+    // then has no config (and refuses to write one: no_config_dir_error()),
+    // rather than one in whatever the current directory is.
+    if (auto xdg = env("XDG_CONFIG_HOME"); xdg && std::filesystem::path(*xdg).is_absolute()) {
         return std::filesystem::path(*xdg) / "callctl" / "config.json";
     }
-    const std::string home = env("HOME").value_or(".");
-    return std::filesystem::path(home) / ".config" / "callctl" / "config.json";
+    if (auto home = env("HOME"); home && std::filesystem::path(*home).is_absolute()) {
+        return std::filesystem::path(*home) / ".config" / "callctl" / "config.json";
+    }
+    return {};
+}
+
+Error no_config_dir_error() {
+    return make_error(ExitCode::bad_input,
+                      "nowhere to keep callctl's files: HOME is unset or not an absolute path, and so is XDG_CONFIG_HOME",
+                      "set HOME, or name the config file with --config FILE or CALLCTL_CONFIG (credentials.json goes beside it)");
 }
 
 namespace {
@@ -305,7 +317,7 @@ Result<Settings> resolve(const Flags& flags, const Environment& env, ProfileValu
     settings.stdin_reader = std::move(*stdin_reader);
 
     settings.config_path = config_path(flags, env);
-    settings.credentials_path = settings.config_path.parent_path() / "credentials.json";
+    if (!settings.config_path.empty()) settings.credentials_path = settings.config_path.parent_path() / "credentials.json";
     const SettingRow& config_row = row_named("config");
     if (flags.config) {
         settings.values["config"] = {*flags.config, 0, Source::flag, std::string(long_flag(config_row))};

@@ -5,13 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -23,19 +21,72 @@ namespace callctl::util {
 
 namespace fs = std::filesystem;
 
-Result<std::string> read_file(const std::string& path) {
-    if (path == "-") {
-        std::ostringstream buffer;
-        buffer << std::cin.rdbuf();
-        if (std::cin.bad()) return make_error(ExitCode::bad_input, "cannot read standard input");
-        return buffer.str();
+namespace {
+
+// "cannot read PATH: Is a directory": the path as given and why, errno's words.
+Error read_error(const std::string& name, int error) {
+    return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", name, std::strerror(error)));
+}
+
+}  // namespace
+
+std::string size_text(std::size_t bytes) {
+    return bytes % (std::size_t{1} << 20) == 0 ? fmt::format("{} MiB", bytes >> 20) : fmt::format("{} bytes", bytes);
+}
+
+Result<int> open_for_reading(const std::string& path) {
+    if (path == "-") return STDIN_FILENO;
+    if (path.empty()) return make_error(ExitCode::bad_input, "cannot read a file with an empty name");
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return read_error(path, errno);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) {
+        const int error = errno;
+        ::close(fd);
+        return read_error(path, error);
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    // open(2) takes a directory for reading; its read(2) is EISDIR, which
+    // std::ifstream used to turn into "basic_filebuf::underflow".
+    if (S_ISDIR(info.st_mode)) {
+        ::close(fd);
+        return read_error(path, EISDIR);
     }
-    std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) return make_error(ExitCode::bad_input, fmt::format("cannot read {}", path));
+    return fd;
+}
+
+Result<std::string> read_file(const std::string& path, std::size_t limit) {
+    const bool is_stdin = path == "-";
+    const std::string name = is_stdin ? "standard input" : path;
+    auto opened = open_for_reading(path);
+    if (!opened) return opened.error();
+    const int fd = *opened;
+    struct stat info {};
+    std::string content;
+    Status status;
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && static_cast<std::size_t>(info.st_size) > limit) {
+        status = make_error(ExitCode::bad_input,
+                            fmt::format("{} is {} bytes, more than the {} callctl reads", name, info.st_size, size_text(limit)));
+    } else {
+        if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+        char buffer[65536];
+        for (;;) {
+            const ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                status = read_error(name, errno);
+                break;
+            }
+            if (n == 0) break;
+            // Never more than limit + one buffer in memory, whatever a pipe sends.
+            if (content.size() + static_cast<std::size_t>(n) > limit) {
+                status = make_error(ExitCode::bad_input, fmt::format("{} is more than the {} callctl reads", name, size_text(limit)));
+                break;
+            }
+            content.append(buffer, static_cast<std::size_t>(n));
+        }
+    }
+    if (!is_stdin) ::close(fd);
+    if (!status) return status.error();
     return content;
 }
 
@@ -91,16 +142,28 @@ Status ensure_directory(const fs::path& dir) {
     return {};
 }
 
-bool same_file(int fd, const fs::path& path) {
-    struct stat held {};
-    struct stat current {};
-    return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &current) == 0 && held.st_dev == current.st_dev &&
-           held.st_ino == current.st_ino;
-}
-
 }  // namespace
 
-Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+fs::path resolve_symlinks(const fs::path& path) {
+    fs::path current = path;
+    // As the kernel does (MAXSYMLINKS): a loop ends as the link it stopped
+    // at, which write_file_atomic refuses (ELOOP).
+    for (int hops = 0; hops < 40; ++hops) {
+        std::error_code ec;
+        if (!fs::is_symlink(fs::symlink_status(current, ec))) return current;
+        const fs::path target = fs::read_symlink(current, ec);
+        if (ec) return current;
+        current = target.is_absolute() ? target : parent_of(current) / target;
+    }
+    return current;
+}
+
+Status write_file_atomic(const fs::path& given, std::string_view content, unsigned mode) {
+    const fs::path path = resolve_symlinks(given);
+    std::error_code link_ec;
+    if (fs::is_symlink(fs::symlink_status(path, link_ec))) {  // a loop: never replace a link of it
+        return make_error(ExitCode::bad_input, fmt::format("cannot write {}: {}", given.string(), std::strerror(ELOOP)));
+    }
     const fs::path dir = parent_of(path);
     if (auto made = ensure_directory(dir); !made) return made;
 
@@ -148,57 +211,47 @@ Status write_file_atomic(const fs::path& path, std::string_view content, unsigne
     return {};
 }
 
+fs::path lock_path_for(const fs::path& path) {
+    const fs::path target = resolve_symlinks(path);
+    return parent_of(target) / ("." + target.filename().string() + ".lock");
+}
+
 Result<FileLock> FileLock::exclusive(const fs::path& path, std::chrono::milliseconds wait) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + wait;
-    if (auto made = ensure_directory(parent_of(path)); !made) return made.error();
-    auto held_too_long = [&] {
-        return make_error(ExitCode::bad_input,
-                          fmt::format("{} stayed locked by another process for {} s", path.string(),
-                                      std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
-                          "another callctl is writing it; if none is running, try again");
-    };
-    for (;;) {
-        bool created = false;
-        int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0 && errno == EACCES) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // flock needs no write access
-        if (fd < 0 && errno == ENOENT) {
-            fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (fd < 0 && errno == EEXIST) continue;  // another process created it first: lock that one
-            created = fd >= 0;
+    const fs::path lock_path = lock_path_for(path);
+    if (auto made = ensure_directory(parent_of(lock_path)); !made) return made.error();
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return io_error(lock_path, "create the lock file");
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            Error error = io_error(lock_path, "lock");
+            ::close(fd);
+            return error;
         }
-        if (fd < 0) return io_error(path, "open");
-
-        while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                Error error = io_error(path, "lock");
-                ::close(fd);
-                return error;
-            }
-            if (interrupted() || Clock::now() >= deadline) {
-                ::close(fd);
-                if (interrupted()) return stopped_error(fmt::format("waiting for the lock on {}", path.string()));
-                return held_too_long();
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (interrupted()) {
+            ::close(fd);
+            return stopped_error(fmt::format("waiting for the lock on {}", path.string()));
         }
-        // The holder before us may have replaced the file (rename) or removed
-        // it: then this lock guards nothing, and the new file needs one.
-        if (same_file(fd, path)) return FileLock(fd, path, created);
-        ::close(fd);
-        if (Clock::now() >= deadline) return held_too_long();
+        if (Clock::now() >= deadline) {
+            ::close(fd);
+            return make_error(ExitCode::bad_input,
+                              fmt::format("{} stayed locked by another process for {} s ({})", path.string(),
+                                          std::chrono::duration_cast<std::chrono::seconds>(wait).count(),
+                                          lock_path.string()),
+                              "another callctl is writing it; if none is running, try again");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    return FileLock(fd);
 }
 
-FileLock::FileLock(FileLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), created_(other.created_) {}
+FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
     if (this != &other) {
         if (fd_ >= 0) ::close(fd_);
         fd_ = std::exchange(other.fd_, -1);
-        path_ = std::move(other.path_);
-        created_ = other.created_;
     }
     return *this;
 }
@@ -207,13 +260,24 @@ FileLock::~FileLock() {
     if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
-void FileLock::release_created() {
-    if (!created_ || fd_ < 0) return;
-    struct stat held {};
-    // Still ours and still empty: nobody wrote it (a write would have
-    // renamed a new file over it, so same_file would fail).
-    if (::fstat(fd_, &held) == 0 && held.st_size == 0 && same_file(fd_, path_)) ::unlink(path_.c_str());
-    created_ = false;
+std::size_t remove_stale_temp_files(const fs::path& path) {
+    const fs::path target = resolve_symlinks(path);
+    // mkstemp's template in write_file_atomic: ".NAME." and six characters.
+    const std::string prefix = "." + target.filename().string() + ".";
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(parent_of(target), ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string_view suffix = std::string_view(name).substr(prefix.size());
+        if (!std::all_of(suffix.begin(), suffix.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+            continue;
+        }
+        std::error_code kind_ec;
+        if (!it->is_regular_file(kind_ec) || it->is_symlink(kind_ec)) continue;
+        if (::unlink(it->path().c_str()) == 0) ++removed;
+    }
+    return removed;
 }
 
 }  // namespace callctl::util

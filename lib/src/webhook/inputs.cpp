@@ -13,6 +13,7 @@
 
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/push/signature.hpp"
+#include "callctl/util/fs.hpp"
 #include "callctl/util/strings.hpp"
 #include "callctl/webhook/send_webhook.hpp"
 #include "push/push_internal.hpp"
@@ -236,45 +237,10 @@ Result<Inputs> record_inputs(std::string_view content, const InputOptions& optio
     return inputs;
 }
 
-// "64 MiB", or "1024 bytes" for a limit that is no whole number of MiB.
-std::string size_text(std::size_t bytes) {
-    return bytes % (std::size_t{1} << 20) == 0 ? fmt::format("{} MiB", bytes >> 20) : fmt::format("{} bytes", bytes);
-}
-
 }  // namespace
 
-Result<std::string> read_input(const std::string& path, std::size_t limit) {
-    const bool is_stdin = path == "-";
-    const std::string name = is_stdin ? "standard input" : path;
-    const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", name, std::strerror(errno)));
-    struct stat info {};
-    std::string content;
-    Status status;
-    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && static_cast<std::size_t>(info.st_size) > limit) {
-        status = make_error(ExitCode::bad_input, fmt::format("{} is {} bytes, more than the {} callctl reads", name,
-                                                             info.st_size, size_text(limit)));
-    } else {
-        char buffer[65536];
-        while (true) {
-            const ssize_t n = ::read(fd, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                status = make_error(ExitCode::bad_input, fmt::format("cannot read {}: {}", name, std::strerror(errno)));
-                break;
-            }
-            if (n == 0) break;
-            if (content.size() + static_cast<std::size_t>(n) > limit) {
-                status = make_error(ExitCode::bad_input, fmt::format("{} is more than the {} callctl reads", name, size_text(limit)));
-                break;
-            }
-            content.append(buffer, static_cast<std::size_t>(n));
-        }
-    }
-    if (!is_stdin) ::close(fd);
-    if (!status) return status.error();
-    return content;
-}
+// The program's one file reader, with this command's limit.
+Result<std::string> read_input(const std::string& path, std::size_t limit) { return util::read_file(path, limit); }
 
 Result<Inputs> read_inputs(std::string_view content, const InputOptions& options) {
     if (util::trim(content).empty()) return make_error(ExitCode::bad_input, fmt::format("{} is empty", options.origin));

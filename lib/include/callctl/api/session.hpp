@@ -67,9 +67,14 @@ public:
     Status save_token(const config::StoredToken& token) const { return store(config::CredentialSlot::token(), token); }
     Status forget_token() const { return forget(config::CredentialSlot::token()); }
 
-    // POST /tokens {"refresh_token": ...} and, on success, store the new pair
-    // when the old one came from the store. Returns the new stored token.
-    Result<config::StoredToken> refresh_stored_token();
+    // POST /tokens {"refresh_token": ...} with the stored refresh token and
+    // store the new pair, all under the store's lock, the refresh token read
+    // under it. `seen` is the access token the caller has (expired, or
+    // refused with a 401): when the store holds another, unexpired one by
+    // then (another callctl refreshed or saved meanwhile), that one is
+    // returned and nothing is sent. Without `seen` it always refreshes
+    // (`token refresh`). Returns the token now stored.
+    Result<config::StoredToken> refresh_stored_token(std::optional<std::string> seen = std::nullopt);
 
     // Sends with "Authorization: Bearer <token>". On a 401 with a stored
     // refresh token, refreshes once and retries once. Non-2xx answers are
@@ -95,6 +100,9 @@ public:
 
 private:
     class StoredBearer;
+
+    // The POST /tokens of a refresh, for `old`'s refresh token; stores nothing.
+    Result<config::StoredToken> exchange_refresh_token(const config::StoredToken& old);
 
     config::Settings settings_;
     http::Client& client_;

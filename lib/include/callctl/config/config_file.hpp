@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,7 +51,16 @@ public:
     bool unset(std::string_view profile, std::string_view key);
     bool remove_profile(std::string_view profile);
 
-    // Atomic write (temp + rename).
+    // The read-modify-write every change of the file goes through, as
+    // CredentialStore::update() does for credentials.json: under an exclusive
+    // lock (".config.json.lock" beside it, waiting at most 10 s) the file is
+    // read as it is now, `change` applied, and when it returns true the file
+    // is written (atomically, through a symlink to its target) before the lock
+    // goes. false writes nothing; an Error is returned as is.
+    using Change = std::function<Result<bool>(ConfigFile&)>;
+    static Status update(const std::filesystem::path& path, const Change& change);
+
+    // Atomic write (temp + rename), without the lock: update() is the way.
     Status save() const;
 
 private:

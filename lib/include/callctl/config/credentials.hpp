@@ -2,8 +2,10 @@
 // named slots, each credential with its expiry. Mode 0600, written atomically
 // (temp file, fsync, rename); a malformed file is reported, never overwritten
 // blindly. Several callctl processes may share it: every read-modify-write
-// goes through CredentialStore::update(), which holds an exclusive lock on the
-// file; readers need none (a rename replaces the file whole).
+// goes through CredentialStore::update(), which reads the file under an
+// exclusive lock (util::FileLock, ".credentials.json.lock" beside it) and
+// writes it before letting go; readers need none (a rename replaces the file
+// whole).
 //
 // Layout (FILES in callctl(1)). The token endpoint's token sits in the
 // profile's object itself, as callctl 0.1 wrote it, so files from 0.1 read
@@ -14,6 +16,7 @@
 //                             "fcm_oauth": {"sa@p.iam.gserviceaccount.com": {"access_token": "...", ...}}}}}
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -73,13 +76,19 @@ public:
     static Result<CredentialStore> parse(std::string_view text, const std::filesystem::path& path);
 
     // The read-modify-write every command uses: takes the exclusive lock
-    // (waiting for another callctl at most 10 s), reads the file as it is now,
+    // (waiting for another callctl at most `wait`), reads the file as it is now,
     // calls `change`, and when it returns true writes the result (0600,
     // atomic) before letting go of the lock. false writes nothing; an Error
     // from `change` is returned as is, nothing written. A missing file is not
-    // created unless something is written.
+    // created unless something is written. A write first removes the
+    // temporary files a killed writer left (util::remove_stale_temp_files).
     using Change = std::function<Result<bool>(CredentialStore&)>;
-    static Status update(const std::filesystem::path& path, const Change& change);
+    static Status update(const std::filesystem::path& path, const Change& change,
+                         std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+    // A warning line when the file at `path` can be read by its group or
+    // others (it holds tokens), else nothing.
+    static std::optional<std::string> exposure_warning(const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
 

@@ -108,8 +108,14 @@ struct Settings {
 };
 
 // $CALLCTL_CONFIG is applied by resolve(); this is the fallback location:
-// $XDG_CONFIG_HOME/callctl/config.json, else ~/.config/callctl/config.json.
+// $XDG_CONFIG_HOME/callctl/config.json (when absolute), else
+// $HOME/.config/callctl/config.json (when absolute), else empty: no config
+// directory, so no config is read and none written (Settings::config_path
+// and credentials_path are then empty).
 std::filesystem::path default_config_path(const Environment& env);
+
+// Exit 3 for a write with no place to go (default_config_path() empty).
+Error no_config_dir_error();
 
 class ConfigFile;
 

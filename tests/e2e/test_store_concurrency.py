@@ -1,0 +1,147 @@
+"""Several callctl processes changing one config directory at once (issue 19, class 3), counted in
+rounds: each round starts its processes together and checks that every entry each one wrote is there
+afterwards, and that no profile was left with a refresh token the sandbox already spent.
+
+- 4 profiles saving tokens at once (`token create --save`), 100 rounds;
+- 4 `profile set` into 4 profiles of one config.json at once, 30 rounds;
+- refresh vs save, 20 rounds: two commands find profile a's stored token expired and refresh it while
+  two others save tokens into profiles b and c. The sandbox rotates refresh tokens (a used one is
+  "unknown, used or revoked"), so the refresh must happen once, under the store's lock, and the second
+  command must use the pair the first stored instead of spending the old refresh token again.
+
+Each test prints its count ("rounds that kept every entry: N/M") to stderr before asserting, so the
+same file measures any binary: CALLCTL_BIN=/path/to/old/callctl python3 test_store_concurrency.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import CALLCTL_BIN, SandboxTestCase, TempHome, check_sanitizer_report, clean_env  # noqa: E402
+
+SAVE_ROUNDS = int(os.environ.get("CALLCTL_SAVE_ROUNDS", "100"))
+PROFILE_SET_ROUNDS = int(os.environ.get("CALLCTL_PROFILE_SET_ROUNDS", "30"))
+REFRESH_ROUNDS = int(os.environ.get("CALLCTL_REFRESH_ROUNDS", "20"))
+AT_ONCE = 4
+PROCESS_TIMEOUT = 60  # seconds, per process
+
+
+def run_together(home: TempHome, argvs: list[list[str]]) -> list[tuple[int, str, str]]:
+    """Starts every command before waiting for any; returns (returncode, stdout, stderr) of each."""
+    procs = [subprocess.Popen([CALLCTL_BIN, *argv], env=clean_env(home), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for argv in argvs]
+    results = []
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate(timeout=10)
+        check_sanitizer_report(err)
+        results.append((proc.returncode, out, err))
+    return results
+
+
+def report(what: str, kept: int, rounds: int, failures: list[str]) -> None:
+    sys.stderr.write(f"\n{what}: rounds that kept every entry: {kept}/{rounds}\n")
+    for failure in failures[:3]:
+        sys.stderr.write(f"  e.g. {failure}\n")
+
+
+class StoreConcurrencyTest(SandboxTestCase):
+    def test_4_profiles_saving_tokens_at_once_lose_nothing(self):
+        profiles = [f"p{i}" for i in range(AT_ONCE)]
+        kept, failures = 0, []
+        for round_ in range(SAVE_ROUNDS):
+            with TempHome() as home:
+                home.write_config({"profiles": {p: {"token_url": self.sb.http} for p in profiles}})
+                results = run_together(home, [["--profile", p, "token", "create", "--scope", "virtual-number",
+                                                "--save", "-o", "json", "--reveal"] for p in profiles])
+                issued = {p: json.loads(out)["access_token"] for p, (rc, out, _) in zip(profiles, results)
+                          if rc == 0}
+                path = home.config_dir / "credentials.json"
+                stored = json.loads(path.read_text())["profiles"] if path.exists() else {}
+                got = {p: stored.get(p, {}).get("access_token") for p in profiles}
+                if len(issued) == AT_ONCE and got == issued:
+                    kept += 1
+                else:
+                    failures.append(f"round {round_}: exits {[r[0] for r in results]}, "
+                                    f"stored {sorted(p for p in got if got[p])} of {profiles}")
+        report("4 profiles saving tokens at once", kept, SAVE_ROUNDS, failures)
+        self.assertEqual(kept, SAVE_ROUNDS, failures[:3])
+
+    def test_4_profile_sets_at_once_lose_nothing(self):
+        profiles = [f"q{i}" for i in range(AT_ONCE)]
+        kept, failures = 0, []
+        for round_ in range(PROFILE_SET_ROUNDS):
+            with TempHome() as home:
+                home.write_config({"current_profile": "q0", "profiles": {}})
+                results = run_together(home, [["--profile", p, "profile", "set", "rest_url", f"http://127.0.0.1:1/{p}"]
+                                              for p in profiles])
+                config = json.loads((home.config_dir / "config.json").read_text())
+                got = {p: config["profiles"].get(p, {}).get("rest_url") for p in profiles}
+                want = {p: f"http://127.0.0.1:1/{p}" for p in profiles}
+                if all(rc == 0 for rc, _, _ in results) and got == want and config.get("current_profile") == "q0":
+                    kept += 1
+                else:
+                    failures.append(f"round {round_}: exits {[r[0] for r in results]}, "
+                                    f"kept {sorted(p for p in got if got[p])} of {profiles}")
+        report("4 profile sets at once", kept, PROFILE_SET_ROUNDS, failures)
+        self.assertEqual(kept, PROFILE_SET_ROUNDS, failures[:3])
+
+    def refreshes_of(self, refresh_token: str) -> int:
+        return sum(1 for r in self.sb.requests()
+                   if r["path"] == "/tokens" and r["method"] == "POST" and refresh_token in json.dumps(r.get("body")))
+
+    def test_refresh_vs_save_refreshes_once_and_leaves_every_profile_alive(self):
+        call_id = self.sb.admin("POST", "/_sandbox/calls", {"count": 1, "frozen": True})["callIds"][0]
+        kept, failures = 0, []
+        for round_ in range(REFRESH_ROUNDS):
+            with TempHome() as home:
+                url = self.sb.http
+                home.write_config({"profiles": {p: {"token_url": url, "rest_url": url} for p in "abc"}})
+                issued = self.sb.token()
+                now = int(time.time())
+                path = home.config_dir / "credentials.json"
+                path.write_text(json.dumps({"profiles": {"a": {
+                    "access_token": issued["access_token"], "refresh_token": issued["refresh_token"],
+                    "scope": "VIRTUAL_NUMBER", "token_type": "bearer", "obtained_at": now - 3600,
+                    "expires_at": now - 60, "token_url": url}}}))
+                path.chmod(0o600)
+                self.sb.clear_requests()
+                results = run_together(home, [
+                    ["--profile", "a", "call-log", call_id, "-o", "json"],
+                    ["--profile", "b", "token", "create", "--scope", "virtual-number", "--save"],
+                    ["--profile", "a", "call-log", call_id, "-o", "json"],
+                    ["--profile", "c", "token", "create", "--scope", "virtual-number", "--save"],
+                ])
+                spent = self.refreshes_of(issued["refresh_token"])
+                stored = json.loads(path.read_text())["profiles"]
+                # Alive: the refresh token profile a holds now is one the sandbox still takes.
+                rc, _, err = run_together(home, [["--profile", "a", "token", "refresh"]])[0]
+                alive = rc == 0
+                problems = []
+                if [r[0] for r in results] != [0, 0, 0, 0]:
+                    problems.append(f"exits {[r[0] for r in results]}: "
+                                    f"{[r[2].strip() for r in results if r[0] != 0][:1]}")
+                if sorted(stored) != ["a", "b", "c"]:
+                    problems.append(f"stored profiles {sorted(stored)}")
+                if spent != 1:
+                    problems.append(f"the old refresh token sent {spent} times")
+                if not alive:
+                    problems.append(f"profile a dead: {err.strip()}")
+                if problems:
+                    failures.append(f"round {round_}: " + "; ".join(problems))
+                else:
+                    kept += 1
+        report("refresh vs save", kept, REFRESH_ROUNDS, failures)
+        self.assertEqual(kept, REFRESH_ROUNDS, failures[:3])
+
+
+if __name__ == "__main__":
+    unittest.main()
