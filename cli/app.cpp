@@ -78,6 +78,7 @@ http::ClientOptions Context::client_options() const {
     options.timeout = s.timeout;
     options.connect_timeout = s.connect_timeout;
     options.retry.max_retries = s.retries;
+    options.max_reply_bytes = static_cast<std::size_t>(s.value("max_reply_mib").number) << 20;
     options.cacert = s.cacert;
     options.insecure = s.insecure;
     options.dry_run = s.dry_run;

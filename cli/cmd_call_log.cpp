@@ -18,6 +18,7 @@
 #include "callctl/output/json.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
+#include "callctl/util/lines.hpp"
 #include "choices.hpp"
 
 namespace callctl::cli {
@@ -236,6 +237,9 @@ Status run_call_log(CallLogOptions options, Context& context) {
         }
         auto content = util::read_file(options.ids_from);
         if (!content) return content.error();
+        if (const std::size_t line = util::first_long_line(*content)) {
+            return make_error(ExitCode::bad_input, fmt::format("--ids-from {}: {}", options.ids_from, util::long_line_text(line)));
+        }
         for (auto& id : api::parse_id_lines(*content)) ids.push_back(std::move(id));
     }
     if (ids.empty()) {

@@ -9,6 +9,7 @@
 #include "callctl/output/json.hpp"
 #include "callctl/output/table.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/json.hpp"
 
 namespace callctl::cli {
 
@@ -53,14 +54,15 @@ Result<api::E911AddressFile> read_address_file(const std::string& path) {
     auto text = util::read_file(path);
     if (!text) return text.error();
     const std::string source = path == "-" ? "stdin" : path;
-    json parsed = json::parse(*text, nullptr, false);
-    if (parsed.is_discarded()) {
-        return make_error(ExitCode::bad_input, fmt::format("{}: not valid JSON", source),
+    auto parsed = util::parse_json(*text);
+    if (!parsed) {
+        const bool deep = parsed.error().problem == util::JsonProblem::too_deep;
+        return make_error(ExitCode::bad_input, fmt::format("{}: {}", source, deep ? util::too_deep_text() : "not valid JSON"),
                           "the address file is a JSON object with first_name, last_name, house_number, street, unit, city, "
                           "state and zip (and optionally house_number_extension, street_name_suffix, street_dir, "
                           "street_dir_suffix, address_additional, comments)");
     }
-    return api::address_from_json(parsed, source);
+    return api::address_from_json(*parsed, source);
 }
 
 Status run_e911(const E911Options& options, Context& context) {

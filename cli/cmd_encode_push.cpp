@@ -6,6 +6,7 @@
 #include "app.hpp"
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/json.hpp"
 #include "choices.hpp"
 #include "push_cli.hpp"
 
@@ -30,10 +31,14 @@ Result<std::optional<std::string>> read_credentials(const std::string& path, std
     if (path.empty()) return std::optional<std::string>{};
     auto text = util::read_file(path);
     if (!text) return text.error();
-    const auto parsed = nlohmann::ordered_json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) return make_error(ExitCode::bad_input, fmt::format("{} {}: not valid JSON", flag, path));
-    if (!parsed.is_object()) {
-        return make_error(ExitCode::bad_input, fmt::format("{} {}: must be a JSON object, not {}", flag, path, parsed.type_name()));
+    const auto parsed = util::parse_ordered_json(*text);
+    if (!parsed) {
+        const bool deep = parsed.error().problem == util::JsonProblem::too_deep;
+        return make_error(ExitCode::bad_input,
+                          fmt::format("{} {}: {}", flag, path, deep ? util::too_deep_text() : "not valid JSON"));
+    }
+    if (!parsed->is_object()) {
+        return make_error(ExitCode::bad_input, fmt::format("{} {}: must be a JSON object, not {}", flag, path, parsed->type_name()));
     }
     return std::optional<std::string>(std::move(*text));
 }
@@ -77,8 +82,9 @@ Status run_encode_push(const EncodePushOptions& options, Context& context) {
     auto payload = push::encode_intercom(encode);
     if (!payload) return payload.error();
     Printer& out = context.out();
-    if (out.filtering() || (context.terminal().stdout_tty && out.format() != config::OutputFormat::ndjson)) {
-        out.json(push::Json::parse(*payload));  // pretty for a person; key order kept
+    auto shown = util::parse_ordered_json(*payload);  // the library's own JSON: it parses
+    if (shown && (out.filtering() || (context.terminal().stdout_tty && out.format() != config::OutputFormat::ndjson))) {
+        out.json(*shown);  // pretty for a person; key order kept
     } else {
         out.line(*payload);  // the library's compact bytes, as an app would receive them
     }

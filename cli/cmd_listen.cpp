@@ -29,6 +29,7 @@
 #include "callctl/webhook/relay_map.hpp"
 #include "callctl/util/fs.hpp"
 #include "callctl/util/interrupt.hpp"
+#include "callctl/util/json.hpp"
 #include "choices.hpp"
 #include "push_credentials.hpp"
 #include "setting_options.hpp"
@@ -63,7 +64,9 @@ public:
     bool write(std::string_view line) {
         if (filter_ != nullptr) {
             buffer_.clear();
-            filter_->append_filtered(nlohmann::ordered_json::parse(line.begin(), line.end(), nullptr, false), buffer_);
+            auto event = util::parse_ordered_json(line);
+            filter_->append_filtered(event ? *event : nlohmann::ordered_json(nlohmann::ordered_json::value_t::discarded),
+                                     buffer_);
         } else {
             buffer_.assign(line.data(), line.size());
             buffer_.push_back('\n');

@@ -9,6 +9,7 @@
 #include "callctl/api/phone.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/output/table.hpp"
+#include "callctl/util/lines.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::cli {
@@ -22,12 +23,20 @@ struct PhoneOptions {
     std::vector<std::string> values;
 };
 
-// The arguments, else stdin's non-blank lines.
-std::vector<std::string> inputs(const PhoneOptions& options) {
+// The arguments, else stdin's non-blank lines. A line over the line limit
+// is a warning and exit 3; the others are still read.
+std::vector<std::string> inputs(const PhoneOptions& options, Context& context) {
     if (!options.values.empty()) return options.values;
     std::vector<std::string> lines;
     std::string line;
-    while (std::getline(std::cin, line)) {
+    std::size_t number = 0;
+    for (util::LineRead read; (read = util::read_line(std::cin, line)) != util::LineRead::end;) {
+        ++number;
+        if (read == util::LineRead::too_long) {
+            context.warn(fmt::format("standard input {}: skipped", util::long_line_text(number)));
+            context.record_failure(ExitCode::bad_input);
+            continue;
+        }
         if (!util::trim(line).empty()) lines.emplace_back(util::trim(line));
     }
     return lines;
@@ -55,7 +64,7 @@ void print_rows(Context& context, const ordered_json& rows, const std::vector<st
 }
 
 Status run_clean(const PhoneOptions& options, Context& context) {
-    const auto numbers = inputs(options);
+    const auto numbers = inputs(options, context);
     if (numbers.empty()) return make_error(ExitCode::usage, "no numbers given", "pass them as arguments or one per line on stdin");
     ordered_json rows = ordered_json::array();
     for (const auto& number : numbers) {
@@ -77,7 +86,7 @@ Status run_clean(const PhoneOptions& options, Context& context) {
 }
 
 Status run_caller_info(const PhoneOptions& options, Context& context) {
-    const auto uris = inputs(options);
+    const auto uris = inputs(options, context);
     if (uris.empty()) return make_error(ExitCode::usage, "no URIs given", "pass them as arguments or one per line on stdin");
     ordered_json rows = ordered_json::array();
     for (const auto& uri : uris) {

@@ -24,6 +24,7 @@
 #include "callctl/deliver/keys.hpp"
 #include "callctl/deliver/sender.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/lines.hpp"
 #include "callctl/util/strings.hpp"
 #include "choices.hpp"
 #include "push_credentials.hpp"
@@ -94,6 +95,9 @@ Result<std::vector<std::string>> device_tokens(const SendPushOptions& options) {
     if (!options.to_file.empty()) {
         auto text = util::read_file(options.to_file);
         if (!text) return text.error();
+        if (const std::size_t line = util::first_long_line(*text)) {
+            return make_error(ExitCode::bad_input, fmt::format("--to-file {}: {}", options.to_file, util::long_line_text(line)));
+        }
         std::size_t line_number = 0;
         for (const auto& line : util::split(*text, '\n')) {
             ++line_number;

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     // Every profile object as stored_token_from_json sees it, whatever its shape.
-    if (auto json = nlohmann::json::parse(fuzz::as_text(data, size), nullptr, false); json.is_object()) {
+    if (auto json = fuzz::parse_json(fuzz::as_text(data, size)); json.is_object()) {
         if (auto profiles = json.find("profiles"); profiles != json.end() && profiles->is_object()) {
             for (const auto& [name, value] : profiles->items()) (void)config::stored_token_from_json(value);
         }

@@ -10,7 +10,7 @@ using namespace callctl;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     // As an address file.
-    const auto json = nlohmann::json::parse(fuzz::as_text(data, size), nullptr, false);
+    const auto json = fuzz::parse_json(fuzz::as_text(data, size));
     if (!json.is_discarded()) {
         auto file = api::address_from_json(json, "address.json");
         if (file) {

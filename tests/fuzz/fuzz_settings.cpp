@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
 
-    const auto json = nlohmann::json::parse(text, nullptr, false);
+    const auto json = fuzz::parse_json(text);
     for (const auto& row : config::setting_rows()) {
         const auto checked = config::check_text(row, text);
         if (checked.ok()) {

@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto bad = push::verify_signature(push::Vendor::webex, flip_last_hex(webex), secret, body, std::chrono::seconds(0), now);
     FUZZ_CHECK(!bad && bad.error().code == ExitCode::push_crypto);
     // v0 covers the room id, when the body has one.
-    const auto json = nlohmann::json::parse(body, nullptr, false);
+    const auto json = fuzz::parse_json(body);
     if (json.is_object() && json.contains("room_id") && json["room_id"].is_string()) {
         const std::string v0 = push::sign_kaleyra_v0(secret, json["room_id"].get<std::string>());
         auto checked = push::verify_signature(push::Vendor::kaleyra, v0, secret, body, std::chrono::seconds(0), now);

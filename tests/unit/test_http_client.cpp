@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "callctl/api/errors.hpp"
 #include "callctl/http/http.hpp"
 #include "callctl/util/interrupt.hpp"
@@ -400,4 +402,49 @@ TEST_CASE("http client: bad URL and unsupported scheme") {
     CHECK(file.error().kind == TransportFailure::bad_url);
     CHECK(file.error().attempts == 1);
     CHECK(to_error(file.error(), "GET file:///etc/passwd").code == callctl::ExitCode::usage);
+}
+
+TEST_CASE("http client: a reply body over max_reply_bytes is too_large (exit 7), announced or not, never retried") {
+    const std::string big(8192, 'x');
+    // Announced: Content-Length over the limit (CURLOPT_MAXFILESIZE_LARGE).
+    // Unannounced: chunked, so only the body callback's count can stop it.
+    const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", big.size(), big);
+    for (const std::string& raw : {http_response(200, "OK", big), chunked}) {
+        TinyHttpServer server([&](const RawRequest&, int) { return Reply{raw}; });
+        ClientOptions options = fast_options(2);
+        options.max_reply_bytes = 4096;
+        Client client(options);
+        const Outcome outcome = client.send(get(server.url("/big")));
+        REQUIRE_FALSE(outcome.has_value());
+        CHECK(outcome.error().kind == TransportFailure::too_large);
+        CHECK(outcome.error().attempts == 1);
+        CHECK(server.requests() == 1);
+        CHECK(outcome.error().message == "the reply body is over the 4096 bytes limit (--max-reply-mib)");
+        const callctl::Error error = to_error(outcome.error(), "GET /big");
+        CHECK(error.code == callctl::ExitCode::http_server);
+        CHECK(error.message == "GET /big: the reply is too large: the reply body is over the 4096 bytes limit (--max-reply-mib)");
+        CHECK(error.hint == "if the reply is genuine, raise the limit with --max-reply-mib N");
+    }
+    // At the limit exactly, the body is kept.
+    TinyHttpServer exact([](const RawRequest&, int) { return Reply{http_response(200, "OK", std::string(4096, 'y'))}; });
+    ClientOptions options = fast_options(0);
+    options.max_reply_bytes = 4096;
+    Client client(options);
+    const Outcome kept = client.send(get(exact.url("/exact")));
+    REQUIRE(kept.has_value());
+    CHECK(kept->body.size() == 4096);
+}
+
+TEST_CASE("http client: a reply header line over curl's 100 KB is too_large, not out of memory") {
+    TinyHttpServer server([](const RawRequest&, int) {
+        return Reply{http_response(200, "OK", "{}", {"X-Big: " + std::string(1 << 20, 'a')})};
+    });
+    Client client(fast_options(2));
+    const Outcome outcome = client.send(get(server.url("/header")));
+    REQUIRE_FALSE(outcome.has_value());
+    CHECK(outcome.error().kind == TransportFailure::too_large);
+    CHECK(outcome.error().message == "a reply header line is over 100 KB");
+    CHECK(server.requests() == 1);
+    CHECK(to_error(outcome.error(), "GET /header").code == callctl::ExitCode::http_server);
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::api {
@@ -49,7 +50,10 @@ std::string first_line(std::string_view text, std::size_t limit = 200) {
     text = util::trim(text);
     const auto newline = text.find('\n');
     std::string line(util::trim(text.substr(0, newline)));
-    if (line.size() > limit) line = line.substr(0, limit) + "...";
+    if (line.size() > limit) {
+        line.resize(limit);  // not substr() + "...": GCC 12 -Warray-bounds misfires on that once inlined
+        line += "...";
+    }
     return line;
 }
 
@@ -88,6 +92,12 @@ Error to_error(const http::TransportError& e, std::string_view what) {
     case TransportFailure::bad_url:
         return make_error(ExitCode::usage, fmt::format("invalid URL for {}{}", what, detail),
                           "URLs look like http://host:port/path or https://host/path");
+    case TransportFailure::too_large:
+        // A server's fault like an unparsable body (EXIT STATUS in callctl(1)).
+        return make_error(ExitCode::http_server, fmt::format("{}: the reply is too large{}", what, detail),
+                          e.message.find("--max-reply-mib") != std::string::npos
+                              ? "if the reply is genuine, raise the limit with --max-reply-mib N"
+                              : "");
     case TransportFailure::interrupted:
         return stopped_error(what);
     case TransportFailure::dry_run:
@@ -101,7 +111,8 @@ Error to_error(const http::TransportError& e, std::string_view what) {
 bool is_success(long status) { return status >= 200 && status < 300; }
 
 std::string server_message(const http::Response& response) {
-    const json body = json::parse(response.body, nullptr, false);
+    const auto parsed = util::parse_json(response.body);
+    const json body = parsed ? *parsed : json(json::value_t::discarded);
     if (body.is_object()) {
         for (const char* key : {"error_description", "message", "error_message", "detail"}) {
             if (body.contains(key) && body[key].is_string() && !body[key].get<std::string>().empty()) {
@@ -116,8 +127,8 @@ std::string server_message(const http::Response& response) {
         }
         if (body.contains("error") && body["error"].is_string()) return said_line(body["error"].get<std::string>());
     }
-    if (body.is_discarded() && !response.body.empty() && response.body.size() < 4096 &&
-        response.body.find('<') == std::string::npos) {
+    if (!parsed && parsed.error().problem == util::JsonProblem::syntax && !response.body.empty() &&
+        response.body.size() < 4096 && response.body.find('<') == std::string::npos) {
         return said_line(response.body);
     }
     return {};
@@ -152,13 +163,14 @@ Error status_error(const http::Response& response, std::string_view what) {
 
 Result<json> json_body(const http::Response& response, std::string_view what) {
     if (response.body.empty()) return json::object();
-    json body = json::parse(response.body, nullptr, false);
-    if (body.is_discarded()) {
+    auto body = util::parse_json(response.body);
+    if (!body) {
+        const bool deep = body.error().problem == util::JsonProblem::too_deep;
         return make_error(ExitCode::http_server,
-                          fmt::format("{}: the server answered HTTP {} with a body that is not valid JSON ({} bytes)", what,
-                                      response.status, response.body.size()));
+                          fmt::format("{}: the server answered HTTP {} with a body {} ({} bytes)", what, response.status,
+                                      deep ? util::too_deep_text() : "that is not valid JSON", response.body.size()));
     }
-    return body;
+    return std::move(*body);
 }
 
 Result<http::Response> answer_of(http::Outcome outcome, std::string_view what) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 #include "callctl/util/time.hpp"
 
@@ -34,8 +35,10 @@ void add_secret(http::Request& request, const std::string& value, std::string_vi
 }
 
 std::string oauth_error_code(const http::Response& response) {
-    const json body = json::parse(response.body, nullptr, false);
-    if (body.is_object() && body.contains("error") && body["error"].is_string()) return body["error"].get<std::string>();
+    const auto body = util::parse_json(response.body);
+    if (body && body->is_object() && body->contains("error") && (*body)["error"].is_string()) {
+        return (*body)["error"].get<std::string>();
+    }
     return {};
 }
 

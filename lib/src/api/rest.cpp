@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "callctl/api/rest.hpp"
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 #include "callctl/util/time.hpp"
 
@@ -63,11 +64,14 @@ Result<ordered_json> parse_invite(std::string_view text) {
 }
 
 Result<std::vector<ordered_json>> parse_invite_file(std::string_view content, std::string_view origin) {
-    const ordered_json parsed = ordered_json::parse(content, nullptr, false);
-    if (parsed.is_discarded()) {
-        return make_error(ExitCode::bad_input, fmt::format("--invite-file {}: not valid JSON", origin),
+    auto parsed_or = util::parse_ordered_json(content);
+    if (!parsed_or) {
+        const bool deep = parsed_or.error().problem == util::JsonProblem::too_deep;
+        return make_error(ExitCode::bad_input,
+                          fmt::format("--invite-file {}: {}", origin, deep ? util::too_deep_text() : "not valid JSON"),
                           R"(it holds a JSON array of contacts: [{"userId":"tester","userDbId":8}, ...])");
     }
+    const ordered_json& parsed = *parsed_or;
     if (!parsed.is_array()) {
         return make_error(ExitCode::bad_input, fmt::format("--invite-file {}: expected a JSON array of contacts", origin),
                           R"(e.g. [{"userId":"tester","userDbId":8,"displayName":"Tester"}])");
@@ -146,13 +150,18 @@ http::Request create_call_request(std::string_view rest_url, const CreateCallReq
 }
 
 Result<CallLog> parse_call_log(const http::Response& response, std::string_view what) {
-    CallLog log = CallLog::parse(response.body, nullptr, false);
-    if (log.is_discarded() || !log.is_object()) {
+    auto log = util::parse_ordered_json(response.body);
+    if (!log && log.error().problem == util::JsonProblem::too_deep) {
+        return make_error(ExitCode::http_server, fmt::format("{}: the server answered HTTP {} with a body {} ({} bytes)",
+                                                             what, response.status, util::too_deep_text(),
+                                                             response.body.size()));
+    }
+    if (!log || !log->is_object()) {
         return make_error(ExitCode::http_server,
                           fmt::format("{}: the server answered HTTP {} with a body that is not a JSON object ({} bytes)",
                                       what, response.status, response.body.size()));
     }
-    return log;
+    return std::move(*log);
 }
 
 Result<CallLog> create_call(Session& session, const CreateCallRequest& request) {

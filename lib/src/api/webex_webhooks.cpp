@@ -4,8 +4,8 @@
 #include "callctl/api/errors.hpp"
 #include "callctl/api/session.hpp"
 #include "callctl/api/webex.hpp"
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
-#include "push/push_internal.hpp"
 
 namespace callctl::api {
 
@@ -53,16 +53,16 @@ Result<http::Response> answered(const http::Outcome& outcome, std::string_view w
 // The answer's JSON; a body callctl cannot use (not JSON, nested past what
 // any real answer does) is the server's fault: exit 7.
 Result<WebexJson> json_of(const http::Response& response, std::string_view what) {
-    if (push::detail::json_nesting(response.body) > push::detail::max_json_nesting) {
-        return make_error(ExitCode::http_server, fmt::format("{}: the answer nests deeper than {} levels", what,
-                                                             push::detail::max_json_nesting));
+    auto body = util::parse_ordered_json(response.body);
+    if (!body && body.error().problem == util::JsonProblem::too_deep) {
+        return make_error(ExitCode::http_server,
+                          fmt::format("{}: the answer nests deeper than {} levels", what, util::json_depth_limit));
     }
-    WebexJson body = WebexJson::parse(response.body, nullptr, false);
-    if (body.is_discarded()) {
+    if (!body) {
         return make_error(ExitCode::http_server, fmt::format("{}: the server answered HTTP {} with a body that is not valid "
                                                              "JSON ({} bytes)", what, response.status, response.body.size()));
     }
-    return body;
+    return std::move(*body);
 }
 
 // "http://127.0.0.1:8080" of "http://127.0.0.1:8080/webex/v1": where a
@@ -126,9 +126,9 @@ std::optional<std::string> next_link(const http::Response& response) {
 
 Error webex_status_error(const http::Response& response, std::string_view what) {
     Error error = status_error(response, what);
-    const auto body = WebexJson::parse(response.body, nullptr, false);
-    if (body.is_object() && body.contains("trackingId") && body["trackingId"].is_string()) {
-        error.message += fmt::format(" (trackingId {})", body["trackingId"].get<std::string>());
+    const auto body = util::parse_ordered_json(response.body);
+    if (body && body->is_object() && body->contains("trackingId") && (*body)["trackingId"].is_string()) {
+        error.message += fmt::format(" (trackingId {})", (*body)["trackingId"].get<std::string>());
     }
     if (response.status == 401) {
         error.hint = "give an org admin's Webex access token in --webex-token-file FILE or CALLCTL_WEBEX_TOKEN";

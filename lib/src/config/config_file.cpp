@@ -10,6 +10,7 @@
 #include "callctl/config/setting_table.hpp"
 #include "callctl/config/settings.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::config {
@@ -61,18 +62,20 @@ Result<ConfigFile> ConfigFile::parse(std::string_view text, const std::filesyste
     file.path_ = path;
     file.exists_ = true;
     if (util::trim(text).empty()) return file;
-    try {
-        file.root_ = json::parse(text);
-    } catch (const json::parse_error& e) {
-        return make_error(ExitCode::bad_input,
-                          "malformed config: " + describe_json_error(path, text, e.byte, short_parse_message(e.what())),
-                          "fix the JSON at that position, or move the file aside to start afresh");
-    } catch (const json::exception& e) {
-        // Valid syntax nlohmann still refuses, e.g. 1e400 (out_of_range.406):
-        // bad input like any other, not an internal error.
-        return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: {}", path.string(), e.what()),
+    auto parsed = util::parse_json(text);
+    if (!parsed) {
+        const util::JsonError& e = parsed.error();
+        if (e.problem == util::JsonProblem::syntax) {
+            return make_error(ExitCode::bad_input,
+                              "malformed config: " + describe_json_error(path, text, e.byte, short_parse_message(e.message)),
+                              "fix the JSON at that position, or move the file aside to start afresh");
+        }
+        // Valid syntax nlohmann still refuses, e.g. 1e400 (out_of_range.406),
+        // or nesting past the depth limit: bad input like any other.
+        return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: {}", path.string(), e.message),
                           "fix the value, or move the file aside to start afresh");
     }
+    file.root_ = std::move(*parsed);
     if (!file.root_.is_object()) {
         return make_error(ExitCode::bad_input, fmt::format("malformed config: {}: expected a JSON object", path.string()));
     }

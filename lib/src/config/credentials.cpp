@@ -13,6 +13,7 @@
 #include "callctl/config/config_file.hpp"
 #include "callctl/config/settings.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::config {
@@ -80,19 +81,19 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text, const std:
     CredentialStore store;
     store.path_ = path;
     if (util::trim(text).empty()) return store;
-    try {
-        store.root_ = json::parse(text);
-    } catch (const json::parse_error& e) {
-        return make_error(ExitCode::bad_input,
-                          "malformed credentials: " + describe_json_error(path, text, e.byte, "not valid JSON"),
-                          fmt::format("remove {} and log in again with `callctl token create --save`", path.string()));
-    } catch (const json::exception&) {
-        // Valid syntax nlohmann still refuses (1e400: out_of_range.406). The
-        // message is not quoted: it could echo part of a token.
-        return make_error(ExitCode::bad_input,
-                          fmt::format("malformed credentials: {}: a value is out of range", path.string()),
+    auto parsed = util::parse_json(text);
+    if (!parsed) {
+        const util::JsonError& e = parsed.error();
+        // nlohmann's message is not quoted: it could echo part of a token.
+        const std::string why = e.problem == util::JsonProblem::syntax
+                                    ? describe_json_error(path, text, e.byte, "not valid JSON")
+                                    : fmt::format("{}: {}", path.string(),
+                                                  e.problem == util::JsonProblem::too_deep ? util::too_deep_text()
+                                                                                          : "a value is out of range");
+        return make_error(ExitCode::bad_input, "malformed credentials: " + why,
                           fmt::format("remove {} and log in again with `callctl token create --save`", path.string()));
     }
+    store.root_ = std::move(*parsed);
     if (!store.root_.is_object() || (store.root_.contains("profiles") && !store.root_["profiles"].is_object())) {
         return make_error(ExitCode::bad_input, fmt::format("malformed credentials: {}: unexpected layout", path.string()));
     }

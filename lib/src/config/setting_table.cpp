@@ -61,6 +61,11 @@ const std::vector<SettingRow>& setting_rows() {
         {.name = "retries", .type = T::count, .flag = "--retries", .in_profile = true, .default_value = "2",
          .help = "Retries of a failed request (default {default})", .low = 0, .high = 10, .label = "Retries",
          .flag_field = &Flags::retries, .field = &Settings::retries},
+        // http::ClientOptions::max_reply_bytes: what a hostile server can make callctl hold.
+        {.name = "max_reply_mib", .type = T::count, .flag = "--max-reply-mib", .env = "CALLCTL_MAX_REPLY_MIB",
+         .in_profile = true, .default_value = "64",
+         .help = "Largest reply body accepted, in MiB; a larger one is exit 7 [env: {env}] (default {default})", .low = 1,
+         .high = 4096, .label = "Reply limit", .shown_as = "{value} MiB"},
         {.name = "cacert", .type = T::path, .flag = "--cacert", .in_profile = true, .help = "Trust this CA bundle for TLS",
          .label = "CA bundle", .unset_text = "system default", .flag_field = &Flags::cacert, .field = &Settings::cacert},
         {.name = "intercom_auth_url", .type = T::url, .flag = "--intercom-auth-url", .env = "CALLCTL_INTERCOM_AUTH_URL",

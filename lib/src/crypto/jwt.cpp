@@ -1,8 +1,10 @@
 #include "callctl/crypto/jwt.hpp"
 
 #include <optional>
+#include <type_traits>
 
 #include "callctl/crypto/crypto.hpp"
+#include "callctl/util/json.hpp"
 
 namespace callctl::crypto {
 
@@ -28,9 +30,17 @@ template <class JsonType>
 Result<JsonType> decode_part(std::string_view part, std::string_view what) {
     auto bytes = base64_decode(part);
     if (!bytes) return make_error(ExitCode::bad_input, "malformed JWT: " + std::string(what) + " is not base64url");
-    JsonType value = JsonType::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-    if (!value.is_object()) return make_error(ExitCode::bad_input, "malformed JWT: " + std::string(what) + " is not a JSON object");
-    return value;
+    auto value = [&] {
+        if constexpr (std::is_same_v<JsonType, nlohmann::ordered_json>) {
+            return util::parse_ordered_json(*bytes);
+        } else {
+            return util::parse_json(*bytes);
+        }
+    }();
+    if (!value || !value->is_object()) {
+        return make_error(ExitCode::bad_input, "malformed JWT: " + std::string(what) + " is not a JSON object");
+    }
+    return std::move(*value);
 }
 
 }  // namespace

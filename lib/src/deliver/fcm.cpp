@@ -1,4 +1,5 @@
 #include "callctl/deliver/fcm.hpp"
+#include "callctl/util/json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -47,7 +48,8 @@ http::Request oauth_token_request(const ServiceAccount& account, const std::stri
 }
 
 Result<AccessToken> parse_oauth_answer(const http::Response& response, std::int64_t now_unix, std::string_view token_uri) {
-    const json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    const auto parsed = util::parse_json(response.body);
+    const json body = parsed ? *parsed : json();
     const std::string what = fmt::format("the OAuth token exchange at {}", token_uri);
     if (response.status < 200 || response.status >= 300) {
         std::string message = body.is_object() ? message_of(body) : std::string();

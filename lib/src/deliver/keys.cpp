@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::deliver {
@@ -34,18 +35,20 @@ bool is_apple_id_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c 
 }  // namespace
 
 Result<ServiceAccount> parse_service_account(std::string_view json_text, std::string_view origin) {
-    nlohmann::json root;
-    try {
-        root = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
-        // Never e.what(): nlohmann quotes the input near the error, and this
-        // input holds a private key.
-        return bad(origin, fmt::format("not a service-account JSON file (not JSON at byte {})", e.byte));
-    } catch (const nlohmann::json::exception&) {
-        // Valid syntax nlohmann still refuses (1e400: out_of_range.406). Not
-        // e.what() either: it quotes the number's text.
-        return bad(origin, "not a service-account JSON file (a number out of range)");
+    auto parsed = util::parse_json(json_text);
+    if (!parsed) {
+        // Never the message: nlohmann quotes the input near the error (or the
+        // number's text), and this input holds a private key.
+        switch (parsed.error().problem) {
+        case util::JsonProblem::syntax:
+            return bad(origin, fmt::format("not a service-account JSON file (not JSON at byte {})", parsed.error().byte));
+        case util::JsonProblem::unsupported:
+            return bad(origin, "not a service-account JSON file (a number out of range)");
+        case util::JsonProblem::too_deep:
+            return bad(origin, fmt::format("not a service-account JSON file ({})", util::too_deep_text()));
+        }
     }
+    const nlohmann::json root = std::move(*parsed);
     if (!root.is_object()) return bad(origin, fmt::format("not a service-account JSON file (a JSON {}, not an object)", root.type_name()));
     if (const auto type = root.find("type"); type != root.end()) {
         if (!type->is_string() || *type != "service_account") {

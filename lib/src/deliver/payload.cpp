@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::deliver {
@@ -43,8 +44,8 @@ std::optional<Json> webex_payload(const Json& webhook, std::string_view key) {
     if (it == data->end()) return std::nullopt;
     if (it->is_object()) return *it;
     if (it->is_string()) {
-        Json parsed = Json::parse(it->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
-        if (parsed.is_object()) return parsed;
+        auto parsed = util::parse_ordered_json(it->get_ref<const std::string&>());
+        if (parsed && parsed->is_object()) return std::move(*parsed);
     }
     return std::nullopt;
 }
@@ -132,7 +133,9 @@ Result<Payload> map_payload(std::string_view raw) {
         out.iot_device_id = device->get<std::string>();
     }
 
-    const Json root = Json::parse(raw);  // decode() has parsed it already: cannot throw
+    auto parsed = util::parse_ordered_json(raw);  // decode() has parsed it already: cannot fail
+    if (!parsed) return make_error(ExitCode::bad_input, parsed.error().message);
+    const Json root = std::move(*parsed);
     // "aps" first: an APNs body carries the vendor's keys beside it.
     if (is_object_member(root, "aps")) {
         out.shape = PayloadShape::apns;

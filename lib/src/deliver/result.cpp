@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "callctl/api/errors.hpp"
+#include "callctl/util/json.hpp"
 
 namespace callctl::deliver {
 
@@ -11,9 +12,9 @@ namespace {
 using nlohmann::json;
 
 std::optional<json> json_object(std::string_view body) {
-    json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_object()) return std::nullopt;
-    return parsed;
+    auto parsed = util::parse_json(body);
+    if (!parsed || !parsed->is_object()) return std::nullopt;
+    return std::move(*parsed);
 }
 
 std::string string_at(const json& object, std::string_view key) {

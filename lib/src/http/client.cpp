@@ -45,11 +45,16 @@ std::string_view to_string(TransportFailure failure) {
     case TransportFailure::send: return "sending failed";
     case TransportFailure::receive: return "connection dropped";
     case TransportFailure::bad_url: return "bad URL";
+    case TransportFailure::too_large: return "reply too large";
     case TransportFailure::interrupted: return "interrupted";
     case TransportFailure::dry_run: return "dry run";
     case TransportFailure::other: return "transfer failed";
     }
     return "transfer failed";
+}
+
+std::size_t default_max_reply_bytes() {
+    return static_cast<std::size_t>(config::default_count("max_reply_mib")) << 20;
 }
 
 std::optional<std::string_view> Response::header(std::string_view name) const {
@@ -96,6 +101,7 @@ struct Engine {
         settings.insecure = options.insecure;
         settings.user_agent = options.user_agent.empty() ? std::string(user_agent()) : options.user_agent;
         settings.http2 = options.http2;
+        settings.max_reply_bytes = options.max_reply_bytes;
         rng.seed(options.jitter_seed ? *options.jitter_seed : std::random_device{}());
     }
 };
@@ -316,7 +322,7 @@ private:
             attempt.status = response->status;
             if (const auto retry_after = response->header("Retry-After")) attempt.retry_after = std::string(*retry_after);
         } else {
-            const TransportFailure failure = detail::classify(code);
+            const TransportFailure failure = easy.failure_of(code);
             error = TransportError{failure,
                                    redact(easy.error_text(code), request.secrets),
                                    static_cast<int>(code),

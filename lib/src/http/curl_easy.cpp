@@ -3,6 +3,8 @@
 #include <mutex>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "callctl/util/interrupt.hpp"
 #include "callctl/util/strings.hpp"
 
@@ -16,11 +18,29 @@ bool ensure_curl_global_init() {
     return ok;
 }
 
+namespace {
+
+// All the header lines of one reply together, at most: below curl 7.88's own
+// 300 KB (which it reports as a receive error, as if the network failed). It
+// refuses one line over 100 KB itself (CURL_MAX_HTTP_HEADER).
+constexpr std::size_t kMaxHeaderBytes = 256 << 10;
+
+// What the body and header callbacks fill, and how far they may go.
+struct Sink {
+    TransferResult result;
+    std::size_t max_body = 0;
+    std::size_t header_bytes = 0;
+    bool headers_done = false;  // the blank line that ends a reply's headers arrived
+};
+
+}  // namespace
+
 struct CurlEasy::State {
     CURL* curl = nullptr;
     curl_slist* request_headers = nullptr;
     std::array<char, CURL_ERROR_SIZE> error{};
-    TransferResult result;
+    Sink sink;
+    std::size_t max_body = 0;  // the limit of the transfer prepared last, for error_text
 
     ~State() {
         if (curl != nullptr) curl_easy_cleanup(curl);
@@ -31,8 +51,16 @@ struct CurlEasy::State {
 namespace {
 
 extern "C" size_t on_body(char* data, size_t size, size_t count, void* user) {
-    auto* result = static_cast<TransferResult*>(user);
+    auto* sink = static_cast<Sink*>(user);
+    TransferResult* result = &sink->result;
     const size_t bytes = size * count;
+    // A server that sends more than it announced, or announced nothing
+    // (chunked): CURLOPT_MAXFILESIZE_LARGE cannot see it coming. Stop before
+    // the memory is spent: returning less than `bytes` aborts the transfer.
+    if (bytes > sink->max_body - result->body.size()) {
+        result->too_large = true;
+        return 0;
+    }
     try {
         result->body.append(data, bytes);
     } catch (...) {
@@ -42,12 +70,21 @@ extern "C" size_t on_body(char* data, size_t size, size_t count, void* user) {
 }
 
 extern "C" size_t on_header(char* data, size_t size, size_t count, void* user) {
-    auto* result = static_cast<TransferResult*>(user);
+    auto* sink = static_cast<Sink*>(user);
+    TransferResult* result = &sink->result;
     const size_t bytes = size * count;
+    sink->header_bytes += bytes;
+    if (sink->header_bytes > kMaxHeaderBytes) {
+        result->too_large = true;
+        return 0;
+    }
     try {
         std::string_view line(data, bytes);
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-        if (util::starts_with(line, "HTTP/")) {
+        if (line.empty()) {
+            sink->headers_done = true;
+        } else if (util::starts_with(line, "HTTP/")) {
+            sink->headers_done = false;  // a 100 Continue's blank line came before this one
             // A new status line: a 100 Continue, a proxy's CONNECT answer or
             // the final response. Keep only the last one's headers.
             result->headers.clear();
@@ -102,7 +139,9 @@ CURLcode CurlEasy::prepare(const Request& request, const TransferSettings& setti
     curl_slist_free_all(s.request_headers);
     s.request_headers = nullptr;
     s.error.fill('\0');
-    s.result = TransferResult{};
+    s.sink = Sink{};
+    s.sink.max_body = settings.max_reply_bytes;
+    s.max_body = settings.max_reply_bytes;
 
     for (const auto& header : request.headers) {
         // "Name;" is how curl sends a header with an empty value.
@@ -157,9 +196,12 @@ CURLcode CurlEasy::prepare(const Request& request, const TransferSettings& setti
     set(CURLOPT_HTTPHEADER, s.request_headers);
     set(CURLOPT_ERRORBUFFER, s.error.data());
     set(CURLOPT_WRITEFUNCTION, on_body);
-    set(CURLOPT_WRITEDATA, static_cast<void*>(&s.result));
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&s.sink));
     set(CURLOPT_HEADERFUNCTION, on_header);
-    set(CURLOPT_HEADERDATA, static_cast<void*>(&s.result));
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&s.sink));
+    // A Content-Length over the limit fails at once (CURLE_FILESIZE_EXCEEDED),
+    // before a byte of the body is read; on_body catches the rest.
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_reply_bytes));
     set(CURLOPT_XFERINFOFUNCTION, on_progress);
     set(CURLOPT_NOPROGRESS, 0L);
 
@@ -190,8 +232,8 @@ CURLcode CurlEasy::prepare(const Request& request, const TransferSettings& setti
 
 TransferResult CurlEasy::take_result() {
     if (!valid()) return {};
-    TransferResult result = std::move(state_->result);
-    state_->result = TransferResult{};
+    TransferResult result = std::move(state_->sink.result);
+    state_->sink = Sink{};
     long status = 0;
     curl_easy_getinfo(state_->curl, CURLINFO_RESPONSE_CODE, &status);
     result.status = status;
@@ -199,7 +241,37 @@ TransferResult CurlEasy::take_result() {
     return result;
 }
 
+namespace {
+
+// curl 7.88 refuses one header line over CURL_MAX_HTTP_HEADER (100 KB) with
+// CURLE_OUT_OF_MEMORY and no message (its header buffer's size cap). Memory
+// that truly ran out before the headers ended reads the same: rare enough.
+bool curl_refused_a_header(CURLcode code, const Sink& sink) { return code == CURLE_OUT_OF_MEMORY && !sink.headers_done; }
+
+std::string mib_text(std::size_t bytes) {
+    if (bytes % (1 << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+    return fmt::format("{} bytes", bytes);
+}
+
+}  // namespace
+
+TransportFailure CurlEasy::failure_of(CURLcode code) const {
+    if (state_ && (state_->sink.result.too_large || code == CURLE_FILESIZE_EXCEEDED ||
+                   curl_refused_a_header(code, state_->sink))) {
+        return TransportFailure::too_large;
+    }
+    return classify(code);
+}
+
 std::string CurlEasy::error_text(CURLcode code) const {
+    if (state_ && failure_of(code) == TransportFailure::too_large) {
+        if (state_->sink.header_bytes > kMaxHeaderBytes || curl_refused_a_header(code, state_->sink)) {
+            return curl_refused_a_header(code, state_->sink)
+                       ? "a reply header line is over 100 KB"
+                       : fmt::format("the reply headers are over {} KiB", kMaxHeaderBytes >> 10);
+        }
+        return fmt::format("the reply body is over the {} limit (--max-reply-mib)", mib_text(state_->max_body));
+    }
     if (state_ && state_->error[0] != '\0') {
         std::string text(state_->error.data());
         while (!text.empty() && (text.back() == '\n' || text.back() == '.')) text.pop_back();

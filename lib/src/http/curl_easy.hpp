@@ -27,6 +27,7 @@ struct TransferSettings {
     bool insecure = false;
     std::string user_agent;
     bool http2 = false;  // HTTP/2 over TLS, waiting to multiplex on an existing connection
+    std::size_t max_reply_bytes = default_max_reply_bytes();  // a longer body is abandoned: too_large
 };
 
 // What one transfer produced, taken out of the handle once it is done.
@@ -35,6 +36,7 @@ struct TransferResult {
     std::string reason;
     std::vector<Header> headers;
     std::string body;
+    bool too_large = false;  // the body passed max_reply_bytes, or the headers passed kMaxHeaderBytes
 };
 
 // A move-only owner of a CURL easy handle, its header list, error buffer and
@@ -59,8 +61,12 @@ public:
     CURLcode prepare(const Request& request, const TransferSettings& settings);
 
     TransferResult take_result();
-    // curl's error buffer, else its generic text for `code`.
+    // curl's error buffer, else its generic text for `code`; for a reply
+    // too large, which limit it passed.
     std::string error_text(CURLcode code) const;
+    // classify(code), except that a reply over a size limit (ours, or
+    // curl's own for one header line) is TransportFailure::too_large.
+    TransportFailure failure_of(CURLcode code) const;
 
 private:
     struct State;

@@ -16,6 +16,7 @@
 #include "callctl/http/http.hpp"
 #include "http/secret_forms.hpp"
 #include "http/url.hpp"
+#include "callctl/util/json.hpp"
 #include "callctl/util/strings.hpp"
 
 namespace callctl::http {
@@ -257,11 +258,15 @@ std::string redact_header_value(std::string_view name, std::string_view value) {
 std::string redact_body(std::string_view body, const std::vector<Secret>& secrets) {
     const auto trimmed = util::trim(body);
     if (!trimmed.empty() && (trimmed.front() == '{' || trimmed.front() == '[')) {
-        auto json = nlohmann::ordered_json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
-        if (!json.is_discarded()) {
-            redact_json(json, secrets);
+        auto json = util::parse_ordered_json(trimmed);
+        if (json) {
+            redact_json(*json, secrets);  // recurses at most util::json_depth_limit deep
             // dump() throws on invalid UTF-8; replace it rather than fail.
-            return redact(json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), secrets);
+            return redact(json->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), secrets);
+        }
+        // Too deep to walk for secret-named keys: shown as a size, never as text.
+        if (json.error().problem == util::JsonProblem::too_deep) {
+            return fmt::format("(JSON {}, {} bytes)", util::too_deep_text(), body.size());
         }
     }
     if (looks_form_encoded(trimmed)) return redact(redact_pairs(trimmed), secrets);

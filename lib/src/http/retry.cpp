@@ -31,6 +31,7 @@ bool transport_failure_retryable(TransportFailure failure, Replay replay) {
     case TransportFailure::resolve:  // DNS answers do not fix themselves in a second
     case TransportFailure::tls:      // nor do certificates
     case TransportFailure::bad_url:
+    case TransportFailure::too_large:  // it would be as large again
     case TransportFailure::interrupted:
     case TransportFailure::dry_run:
     case TransportFailure::other:

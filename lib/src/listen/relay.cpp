@@ -11,6 +11,7 @@
 
 #include "callctl/deliver/payload.hpp"
 #include "callctl/deliver/result.hpp"
+#include "callctl/util/json.hpp"
 #include "listen/work_pool.hpp"
 
 namespace callctl::listen {
@@ -60,7 +61,9 @@ public:
 private:
     Json relay(const std::string& raw, push::Vendor vendor) {
         Json out{{"results", Json::array()}, {"no_devices", Json::array()}};
-        const Json body = Json::parse(raw, nullptr, false);
+        // listen accepted the body, so it parses; a body that did not would name no callees.
+        const auto parsed = util::parse_ordered_json(raw);
+        const Json body = parsed ? *parsed : Json();
         const std::vector<std::string> callees = webhook::callees_of(body, vendor);
         const std::vector<webhook::RelayTarget> targets = webhook::relay_targets(map_, callees);
         for (const auto& callee : callees) {

@@ -14,6 +14,7 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/push/signature.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/lines.hpp"
 #include "callctl/util/strings.hpp"
 #include "callctl/webhook/send_webhook.hpp"
 #include "push/push_internal.hpp"
@@ -221,8 +222,11 @@ Result<Inputs> record_inputs(std::string_view content, const InputOptions& optio
     while (start < content.size()) {
         const std::size_t end = std::min(content.find('\n', start), content.size());
         const std::string_view text = util::trim(content.substr(start, end - start));
-        start = end + 1;
         ++line;
+        if (end - start > util::line_limit) {
+            return make_error(ExitCode::bad_input, fmt::format("{}: {}", options.origin, util::long_line_text(line)));
+        }
+        start = end + 1;
         if (text.empty()) continue;
         auto parsed = push::detail::parse_json(text, where(options, line));
         if (!parsed) return parsed.error();

@@ -70,6 +70,7 @@ enum class TransportFailure {
     send,          // failed while sending: may have been processed
     receive,       // connection dropped while receiving: may have been processed
     bad_url,       // malformed or unsupported URL
+    too_large,     // the reply passed a size limit (--max-reply-mib, or its headers): abandoned, never retried
     interrupted,   // SIGINT arrived (see interrupt.hpp)
     dry_run,       // --dry-run: recorded, not sent (not a failure: api/ makes it dry_run_stop)
     other,
@@ -165,6 +166,9 @@ std::string to_curl_command(const Request& request, bool insecure = false, std::
 
 // ---------------------------------------------------------------- client
 
+// max_reply_mib's default (64) in bytes.
+std::size_t default_max_reply_bytes();
+
 struct ClientOptions {
     std::chrono::milliseconds timeout = config::default_duration("timeout");                  // --timeout
     std::chrono::milliseconds connect_timeout = config::default_duration("connect_timeout");  // --connect-timeout
@@ -182,6 +186,10 @@ struct ClientOptions {
     // one connection (APNs demands HTTP/2). Needs a libcurl built with
     // nghttp2: check http2_available() first.
     bool http2 = false;
+    // The longest reply body kept (--max-reply-mib): a longer one is
+    // abandoned as it arrives (TransportFailure::too_large), so memory stays
+    // bounded whatever a server sends.
+    std::size_t max_reply_bytes = default_max_reply_bytes();
 };
 
 // Whether the linked libcurl speaks HTTP/2 (curl_version_info's features).
