@@ -13,6 +13,8 @@
 
 #include <httplib.h>
 
+#include "../support/listen_backlog.hpp"
+
 int main(int argc, char** argv) {
     const std::size_t threads = argc > 1 ? static_cast<std::size_t>(std::strtoul(argv[1], nullptr, 10)) : 16;
     sigset_t set;
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "callctl-null-server: cannot listen on 127.0.0.1\n");
         return 4;
     }
+    callctl::test_support::widen_listen_backlog(port);  // as the sandbox and `callctl listen` (511)
     std::thread listener([&] { server.listen_after_bind(); });
     std::printf("%d\n", port);
     std::fflush(stdout);

@@ -18,6 +18,7 @@
 #include <httplib.h>
 
 #include "backends/backends.hpp"
+#include "../support/listen_backlog.hpp"
 #include "options.hpp"
 #include "sandbox.hpp"
 
@@ -61,8 +62,9 @@ void configure(httplib::Server& server, int threads) {
 }
 
 int bind(httplib::Server& server, int port) {
-    if (port == 0) return server.bind_to_any_port("127.0.0.1");
-    return server.bind_to_port("127.0.0.1", port) ? port : -1;
+    const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (bound > 0) test_support::widen_listen_backlog(bound);
+    return bound;
 }
 
 int fail(const Error& error) {
