@@ -7,17 +7,16 @@ the sandbox log counts the requests (callctl(1), EXIT STATUS)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
 import sys
 import threading
 import unittest
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import CALLCTL_BIN, SandboxTestCase, check_sanitizer_report, clean_env  # noqa: E402
+from hostile_servers import TokenEndpoint  # noqa: E402
 
 FULL_LINES = ["callctl: error: cannot write the output: No space left on device",
               "callctl: hint: check the free space and the file standard output goes to"]
@@ -88,50 +87,17 @@ class FullDiskTest(SandboxTestCase):
         self.assertEqual((done.stdout.strip(), err_path.read_text()), ("141", ""))
 
 
-class HeldRequestServer:
-    """A token endpoint on 127.0.0.1 that holds each request until the test releases it, so the
-    test can look at the client's descriptors while its transfer is running."""
-
-    def __init__(self):
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.arrived.set()
-                outer.release.wait(30)
-                body = b'{"access_token":"held-token","token_type":"bearer","expires_in":3600}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-
-
 class ClosedStandardFdsTest(unittest.TestCase):
     def descriptors_during_a_request(self, closed: list[int]) -> tuple[dict[int, str], int]:
         """Runs `token create` with the descriptors `closed` closed at exec; returns what fds 0-2
         point at while the request is in flight, and the exit status."""
-        with HeldRequestServer() as server:
+        arrived, release = threading.Event(), threading.Event()
+
+        def hold():  # the request is held until the test has looked at the descriptors
+            arrived.set()
+            release.wait(30)
+
+        with TokenEndpoint(lambda: '{"access_token":"held-token","token_type":"bearer","expires_in":3600}', hold) as server:
             env = clean_env(None, {"CALLCTL_TOKEN_URL": server.url, "HOME": "/nonexistent"})
 
             def close_them():
@@ -142,11 +108,12 @@ class ClosedStandardFdsTest(unittest.TestCase):
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     preexec_fn=close_them)
             try:
-                self.assertTrue(server.arrived.wait(30), "the request never arrived")
+                self.assertTrue(arrived.wait(30), "the request never arrived")
                 targets = {fd: os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in (0, 1, 2)}
-                server.release.set()
+                release.set()
                 return targets, proc.wait(30)
             finally:
+                release.set()
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait(10)

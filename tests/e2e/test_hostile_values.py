@@ -13,15 +13,14 @@
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import os
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import SandboxTestCase, TempHome, run_callctl  # noqa: E402
+from hostile_servers import TokenEndpoint  # noqa: E402
 
 INT64_MAX = 9223372036854775807
 TINY = ("0.0004", "0.0009", "1e-300")
@@ -140,39 +139,6 @@ class UrlTest(SandboxTestCase):
         self.assertEqual(code, 0, err)
 
 
-class TokenServer:
-    """A token endpoint whose every answer has the given expires_in (raw JSON text)."""
-
-    def __init__(self, access_token="opaque-token-1"):
-        self.expires_in = "3600"
-        self.access_token = access_token
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                body = ('{"access_token":%s,"token_type":"bearer","refresh_token":"rt_1","expires_in":%s}'
-                        % (json.dumps(outer.access_token), outer.expires_in)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
-
-
 def unsigned_jwt(claims_json: str) -> str:
     """A JWT with these claims (raw JSON text, so numbers past int64 stay as written)."""
     def part(text: str) -> str:
@@ -185,7 +151,9 @@ class ExpiryTest(unittest.TestCase):
               '"9223372036854775807"', '"99999999999999999999"')
 
     def setUp(self):
-        self.server = TokenServer()
+        self.expires_in = "3600"  # raw JSON text, as the server sends it
+        self.server = TokenEndpoint(lambda: '{"access_token":"opaque-token-1","token_type":"bearer",'
+                                            '"refresh_token":"rt_1","expires_in":%s}' % self.expires_in)
         self.addCleanup(self.server.close)
 
     def callctl(self, home, *args, env=None):
@@ -196,7 +164,7 @@ class ExpiryTest(unittest.TestCase):
     def test_an_absurd_lifetime_is_shown_as_such(self):
         for expires_in in self.ABSURD:
             with self.subTest(expires_in=expires_in), TempHome() as home:
-                self.server.expires_in = expires_in
+                self.expires_in = expires_in
                 out = self.callctl(home, "-o", "table", "token", "create", "--scope", "virtual-number", "--save")
                 self.assertNotIn("expired", out)
                 self.assertIn(f"more than 100 years ({INT64_MAX})", out)
@@ -212,7 +180,7 @@ class ExpiryTest(unittest.TestCase):
 
     def test_a_past_beyond_int64_is_expired_not_future(self):
         with TempHome() as home:
-            self.server.expires_in = "-9223372036854775808"
+            self.expires_in = "-9223372036854775808"
             out = self.callctl(home, "-o", "table", "token", "create", "--scope", "virtual-number", "--save")
             self.assertIn("expired more than 100 years ago", out)
             shown = json.loads(self.callctl(home, "-o", "json", "token", "show"))
