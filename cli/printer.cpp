@@ -31,8 +31,8 @@ void Printer::check_stdout() {
         util::request_stop(util::StopReason::output_closed);
         return;
     }
-    // errno 0: the write that failed was not ours (CLI11's --help through
-    // std::cout), and its errno is gone; say no more than we know.
+    // errno 0: the write that failed was not the Printer's (a write to stdout
+    // outside it), and its errno is gone; say no more than we know.
     failure_ = make_error(ExitCode::output_failed,
                           error != 0 ? fmt::format("cannot write the output: {}", std::strerror(error))
                                      : std::string("cannot write the output"),
@@ -43,8 +43,9 @@ void Printer::check_stdout() {
 void Printer::put(std::string_view bytes) {
     if (broken_ || bytes.empty()) return;
     errno = 0;
-    // ferror too: glibc's fwrite may report every byte taken (into the buffer)
-    // although the write(2) that emptied the buffer failed with EPIPE.
+    // ferror too: a short count is not the only sign. glibc's fwrite returns
+    // the full count when the failed flush left none of this call's bytes
+    // unbuffered, and the old -o json call-log missed its EPIPE that way.
     if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::ferror(stdout) != 0) check_stdout();
 }
 
