@@ -44,8 +44,8 @@ void Printer::put(std::string_view bytes) {
     if (broken_ || bytes.empty()) return;
     errno = 0;
     // ferror too: a short count is not the only sign. glibc's fwrite returns
-    // the full count when the failed flush left none of this call's bytes
-    // unbuffered, and the old -o json call-log missed its EPIPE that way.
+    // the full count when the flush that failed left none of this call's
+    // bytes unbuffered.
     if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::ferror(stdout) != 0) check_stdout();
 }
 
