@@ -213,6 +213,11 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
 Status run_call_log(CallLogOptions options, Context& context) {
     std::vector<std::string> ids = options.ids;
     if (!options.ids_from.empty()) {
+        if (auto settings = context.settings(); !settings) {
+            return settings.error();
+        } else if (auto once = config::check_one_stdin_reader(**settings, "--ids-from", options.ids_from); !once) {
+            return once;
+        }
         auto content = util::read_file(options.ids_from);
         if (!content) return content.error();
         for (auto& id : api::parse_id_lines(*content)) ids.push_back(std::move(id));

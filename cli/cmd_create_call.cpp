@@ -67,6 +67,11 @@ Result<api::CreateCallRequest> build_request(const CreateCallOptions& options) {
 
 Status run_create_call(const CreateCallOptions& options, Context& context) {
     // Flags are checked before anything touches the network or the token.
+    if (auto settings = context.settings(); !settings) {
+        return settings.error();
+    } else if (auto once = config::check_one_stdin_reader(**settings, "--invite-file", options.invite_file); !once) {
+        return once;
+    }
     auto request = build_request(options);
     if (!request) return request.error();
     auto session = context.session();

@@ -67,6 +67,11 @@ Status run_e911(const E911Options& options, Context& context) {
     api::E911Address address;
     bool confirmed = options.confirmed;
     if (!options.address_file.empty()) {
+        if (auto settings = context.settings(); !settings) {
+            return settings.error();
+        } else if (auto once = config::check_one_stdin_reader(**settings, "--address-file", options.address_file); !once) {
+            return once;
+        }
         auto file = read_address_file(options.address_file);
         if (!file) return file.error();
         address = file->address;

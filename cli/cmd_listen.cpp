@@ -138,11 +138,6 @@ std::optional<std::string> webhook_secret(const config::Settings& settings, std:
     return value.text;
 }
 
-bool reads_stdin(const config::Flags& flags, std::string_view row) {
-    auto it = flags.values.find(row);
-    return it != flags.values.end() && it->second && *it->second == "-";
-}
-
 bool is_loopback(const std::string& host) {
     return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
@@ -162,9 +157,6 @@ Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
         return checked.error();
     }
     if (o.tls_cert.empty() != o.tls_key.empty()) return make_error(ExitCode::usage, "--tls-cert and --tls-key go together");
-    if (reads_stdin(flags, "kaleyra_api_key") && reads_stdin(flags, "webex_secret")) {
-        return make_error(ExitCode::usage, "--kaleyra-key-file - and --webex-secret-file - cannot both read standard input");
-    }
     if (!o.forward_to.empty()) return listen::check_forward_url(o.forward_to);
     return {};
 }
@@ -172,6 +164,7 @@ Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
 // --relay: MAP.json (3 when it is not one) and the credentials of each
 // platform it lists devices of (2 when one is missing), all before listening.
 Result<listen::RelayOptions> relay_options(const std::string& map_path, const config::Settings& settings, Context& context) {
+    if (auto once = config::check_one_stdin_reader(settings, "--relay", map_path); !once) return once.error();
     auto text = util::read_file(map_path);
     if (!text) return text.error();
     auto map = webhook::parse_relay_map(*text, fmt::format("--relay {}", map_path));

@@ -193,6 +193,21 @@ class RelayTest(SandboxTestCase):
         self.assertNotEqual(code, 0)
         self.assertNotIn("listening", err)
 
+    def test_standard_input_is_read_by_one_option_at_most(self):
+        path = self.write_map({"u": [{"platform": "fcm", "token": "fcm-1"}]})
+        for args, message in (
+                (["--relay", "-", "--fcm-credentials", "-"],
+                 "--fcm-credentials - and --relay - cannot both read standard input"),
+                (["--relay", str(path), "--fcm-credentials", "-", "--apns-key", "-"],
+                 "--fcm-credentials - and --apns-key - cannot both read standard input"),
+                (["--relay", "-", "--kaleyra-key-file", "-", "--webex-secret-file", "-"],
+                 "--kaleyra-key-file - and --webex-secret-file - cannot both read standard input")):
+            with self.subTest(args=args):
+                code, out, err = run_callctl(["listen", *args], home=self.home, input="{}", timeout=20)
+                self.assertEqual((code, out), (2, ""))
+                self.assertEqual(err.splitlines(), [f"callctl: error: {message}",
+                                                    "callctl: hint: standard input is read once: give the others a file"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -133,6 +133,22 @@ class SettingsTest(unittest.TestCase):
                           "--token-url must be an http:// or https:// URL")
         self.assert_error(self.callctl("--retries", "11", "profile", "show"), 2, "--retries must be from 0 to 10")
 
+    def test_standard_input_is_read_by_one_option_at_most(self):
+        # The second reader would get an empty file: refused before anything is read or sent.
+        once = "standard input is read once: give the others a file"
+        for args, message in (
+                (["--token-file", "-", "call-log", "--ids-from", "-", "--rest-url", DEAD_URL],
+                 "--token-file - and --ids-from - cannot both read standard input"),
+                (["--token-file", "-", "create-call", "--title", "t", "--invite-file", "-", "--rest-url", DEAD_URL],
+                 "--token-file - and --invite-file - cannot both read standard input"),
+                (["--token-file", "-", "send-push", "--fcm-credentials", "-", "--to", "t1", "p.json"],
+                 "--token-file - and --fcm-credentials - cannot both read standard input"),
+                (["--token-file", "-", "kaleyra-token", "--kaleyra-key-file", "-", "--user-id", "u1"],
+                 "--token-file - and --kaleyra-key-file - cannot both read standard input")):
+            with self.subTest(args=args):
+                result = run_callctl(args, home=self.home, input="tok\n")
+                self.assert_error(result, 2, message, once)
+
     def test_unset_names_an_unknown_key(self):
         self.assert_error(self.callctl("profile", "unset", "colour"), 2, "unknown profile key 'colour'",
                           "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <stdexcept>
 #include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -263,8 +265,43 @@ ProfileChoice choose_profile(const Flags& flags, const Environment& env, const C
     return {std::string(row.default_value), Source::default_value};
 }
 
+Error stdin_conflict(std::vector<std::string> options) {
+    const std::string last = options.back();
+    options.pop_back();
+    return make_error(ExitCode::usage,
+                      fmt::format("{} - and {} - cannot {} read standard input", fmt::join(options, " -, "), last,
+                                  options.size() == 1 ? "both" : "all"),
+                      "standard input is read once: give the others a file");
+}
+
+Status check_one_stdin_reader(const Settings& settings, std::string_view option, std::string_view value) {
+    if (value != "-" || !settings.stdin_reader) return {};
+    return stdin_conflict({*settings.stdin_reader, std::string(option)});
+}
+
+namespace {
+
+// Standard input can be read once: two flags naming '-' (a token file and a
+// key file, say) would leave the second one empty. The one flag that may, if any.
+Result<std::optional<std::string>> reader_of_stdin(const Flags& flags) {
+    std::vector<std::string> readers;
+    for (const SettingRow& row : setting_rows()) {
+        if (row.type != SettingType::secret && row.type != SettingType::path) continue;
+        const FlagInput given = flag_input(row, flags);
+        if (given.kind == FlagInput::Kind::text && given.text == "-") readers.emplace_back(long_flag(row));
+    }
+    if (readers.empty()) return std::optional<std::string>{};
+    if (readers.size() == 1) return std::optional<std::string>{readers.front()};
+    return stdin_conflict(readers);
+}
+
+}  // namespace
+
 Result<Settings> resolve(const Flags& flags, const Environment& env, ProfileValues profile_values) {
     Settings settings;
+    auto stdin_reader = reader_of_stdin(flags);
+    if (!stdin_reader) return stdin_reader.error();
+    settings.stdin_reader = std::move(*stdin_reader);
 
     settings.config_path = config_path(flags, env);
     settings.credentials_path = settings.config_path.parent_path() / "credentials.json";

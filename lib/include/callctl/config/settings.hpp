@@ -70,6 +70,9 @@ struct Settings {
     const std::string& text(std::string_view name) const { return value(name).text; }
     Source source(std::string_view name) const { return value(name).source; }
     std::map<std::string, SettingValue, std::less<>> values;
+    // The one flag (of the table's secret and path rows) given as '-', which
+    // reads standard input: "--token-file". Two such flags are refused.
+    std::optional<std::string> stdin_reader;
 
     std::string profile;
     Source profile_source = Source::default_value;
@@ -132,5 +135,12 @@ enum class ProfileValues {
 // or bad input naming its profile key and the config file.
 Result<Settings> resolve(const Flags& flags, const Environment& env,
                          ProfileValues profile_values = ProfileValues::must_be_valid);
+
+// Standard input can be read once. The usage error for options that would
+// all read it ("--token-file", "--ids-from": their '-' is implied).
+Error stdin_conflict(std::vector<std::string> options);
+// A command's own `option` given as `value`: refused when it is '-' and a
+// setting (settings.stdin_reader) reads standard input already.
+Status check_one_stdin_reader(const Settings& settings, std::string_view option, std::string_view value);
 
 }  // namespace callctl::config
