@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <iostream>
 #include <iterator>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -267,7 +269,13 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        if (e.get_exit_code() == 0) {  // --help, --version: output like any other, checked
+            std::ostringstream text;
+            const int code = app.exit(e, text, std::cerr);
+            context.out().text(text.str());
+            context.out().flush();
+            return util::interrupted() ? stopped_exit({}, context, context.stderr_color()) : code;
+        }
         print_error(make_error(ExitCode::usage, e.what(), "see `callctl --help` or callctl(1)"), context.stderr_color());
         return to_int(ExitCode::usage);
     }

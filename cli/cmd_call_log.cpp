@@ -52,6 +52,7 @@ public:
 
     void put(std::size_t index, Result<api::CallLog> outcome) {
         if (!outcome && outcome.error().is_dry_run()) return;  // --dry-run: nothing was sent
+        out_.check_reader();  // `| head` went away: stop fetching now, not after the last id
         if (single_) {
             if (outcome) single_log_ = std::move(*outcome);
             else single_error_ = std::move(outcome.error());
@@ -184,6 +185,7 @@ Status wait_for_status(api::CallLogFetcher& fetcher, const std::vector<std::stri
     api::WaitStep step;
     for (int round = 1;; ++round) {
         auto fetched = fetcher.fetch(ids, pending, [&](std::size_t index, Result<api::CallLog> outcome) {
+            context.out().check_reader();  // nothing is written before the last round: ask
             if (outcome) last[index] = std::move(*outcome);
             else failed[index] = std::move(outcome.error());
         });

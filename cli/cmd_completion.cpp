@@ -5,7 +5,6 @@
 //
 // Hidden helpers: `callctl __complete profiles` (profile names, asked at TAB
 // time) and `callctl __cli-model` (the model as JSON, for doc-coverage tests).
-#include <cstdio>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -44,8 +43,7 @@ void register_completion(CLI::App& app, Context& context) {
         const std::string script = options->shell == "bash"  ? bash_script(model)
                                    : options->shell == "zsh" ? zsh_script(model)
                                                              : fish_script(model);
-        std::fwrite(script.data(), 1, script.size(), stdout);
-        (void)c;
+        c.out().text(script);  // checked, as every write to stdout is
         return {};
     });
 
@@ -56,14 +54,14 @@ void register_completion(CLI::App& app, Context& context) {
         if (options->what != "profiles") return {};
         auto file = config::ConfigFile::load(config::config_path(c.flags, c.env()));
         if (!file) return {};  // completion must never print errors
-        for (const auto& name : file->profile_names()) std::printf("%s\n", name.c_str());
+        for (const auto& name : file->profile_names()) c.out().line(name);
         return {};
     });
 
     CLI::App* dump = app.add_subcommand("__cli-model", "The command-line model as JSON")->group("");
     without_settings(dump);
-    on_run(*dump, context, [root](Context&) -> Status {
-        std::printf("%s\n", model_json(collect_model(*root)).dump(2).c_str());
+    on_run(*dump, context, [root](Context& c) -> Status {
+        c.out().line(model_json(collect_model(*root)).dump(2));
         return {};
     });
 }

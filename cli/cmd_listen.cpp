@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "callctl/config/duration.hpp"
 #include "callctl/output/table.hpp"
 #include "callctl/listen/listen.hpp"
 #include "callctl/listen/relay.hpp"
@@ -145,14 +146,19 @@ bool is_loopback(const std::string& host) {
     return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
 
+// --request-timeout: more than 0 (at least 1 ms), at most an hour.
+constexpr config::DurationRule kRequestTimeoutRule{.max_seconds = 3600};
+
 Status check_options(const ListenCliOptions& o, const config::Flags& flags) {
     if (flags.dry_run) return make_error(ExitCode::usage, "listen serves requests: it has no --dry-run");
     if (o.port < 0 || o.port > 65535) return make_error(ExitCode::usage, "--port must be 0..65535");
     if (o.tolerance < 0) return make_error(ExitCode::usage, "--tolerance must be 0 (off) or more seconds");
     if (o.max_events < 0) return make_error(ExitCode::usage, "--max-events must be at least 1");
     if (o.workers < 1 || o.workers > 1024) return make_error(ExitCode::usage, "--workers must be 1..1024");
-    if (!(o.request_timeout > 0) || o.request_timeout > 3600) {
-        return make_error(ExitCode::usage, "--request-timeout must be more than 0 and at most 3600 seconds");
+    // The one duration check: NaN, 1e300 and a value under 1 ms (0 ms: no limit) are refused.
+    if (auto checked = config::to_duration(o.request_timeout, kRequestTimeoutRule, "--request-timeout");
+        !checked) {
+        return checked.error();
     }
     if (o.tls_cert.empty() != o.tls_key.empty()) return make_error(ExitCode::usage, "--tls-cert and --tls-key go together");
     if (!o.forward_to.empty()) return listen::check_forward_url(o.forward_to);
@@ -231,7 +237,7 @@ Status run_listen(const ListenCliOptions& o, Context& context) {
     options.server.port = o.port;
     if (!o.tls_cert.empty()) options.server.tls = listen::TlsFiles{o.tls_cert, o.tls_key};
     options.server.workers = static_cast<std::size_t>(o.workers);
-    options.server.request_timeout = std::chrono::milliseconds(static_cast<long long>(o.request_timeout * 1000));
+    options.server.request_timeout = *config::to_duration(o.request_timeout, kRequestTimeoutRule, "--request-timeout");  // checked above
     options.check.tolerance = std::chrono::seconds(o.tolerance);
     options.check.secrets.kaleyra_api_key = webhook_secret(s, "kaleyra_api_key");
     options.check.secrets.webex_secret = webhook_secret(s, "webex_secret");

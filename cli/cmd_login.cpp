@@ -15,6 +15,7 @@
 #include "callctl/api/intercom_login.hpp"
 #include "callctl/api/token.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::cli {
 
@@ -87,7 +88,7 @@ Status run_login(const LoginOptions& options, Context& context) {
     out.result(shown, [&] {
         const std::string expiry = login->expires_at
                                        ? fmt::format("{} ({})", api::format_unix_time(*login->expires_at),
-                                                     api::format_time_left(*login->expires_at - api::unix_now()))
+                                                     api::format_time_left(util::seconds_between(api::unix_now(), *login->expires_at)))
                                        : std::string("unknown");
         return fmt::format("logged in to the intercom backend as {}; expires {}\nsaved to {}\n", options.username, expiry,
                            slot_label(s));

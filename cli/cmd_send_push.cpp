@@ -247,8 +247,8 @@ Status run_send_push(const SendPushOptions& options, Context& context) {
     const Status delivered = sender.send(*payload, targets, prepared->delivery,
                                          [&output](deliver::DeviceResult result) { output.put(result); });
     if (context.flags.dry_run) {
-        for (const auto& command : sender.dry_run_commands()) std::printf("%s\n", command.c_str());
-        std::fflush(stdout);
+        out.command_lines(sender.dry_run_commands());
+        out.flush();
         return delivered;
     }
     if (!delivered && output.pushes() == 0) return delivered;  // nothing went out: the one error says why

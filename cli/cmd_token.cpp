@@ -16,6 +16,7 @@
 #include "callctl/output/json.hpp"
 #include "callctl/output/table.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::cli {
 
@@ -43,9 +44,11 @@ std::string store_label(const config::Settings& settings) {
 }
 
 std::string expiry_text(const json& response) {
-    if (!response.contains("expires_in") || !response["expires_in"].is_number()) return "-";
-    const auto seconds = response["expires_in"].get<std::int64_t>();
-    return fmt::format("{} ({})", api::format_time_left(seconds), api::format_unix_time(api::unix_now() + seconds));
+    if (!response.contains("expires_in")) return "-";
+    const auto seconds = util::json_seconds(response["expires_in"]);  // saturated: 1e300 is no overflow
+    if (!seconds) return "-";
+    return fmt::format("{} ({})", api::format_time_left(*seconds),
+                       api::format_unix_time(util::add_seconds(api::unix_now(), *seconds)));
 }
 
 // Prints a token response: raw or redacted (see the top of this file); -q
@@ -147,7 +150,7 @@ Status run_refresh(const TokenOptions& options, Context& context) {
         auto token = s.refresh_stored_token();
         if (!token) return token.error();
         json response = {{"access_token", token->access_token}, {"token_type", token->token_type}};
-        if (token->expires_at && token->obtained_at) response["expires_in"] = *token->expires_at - *token->obtained_at;
+        if (token->expires_at && token->obtained_at) response["expires_in"] = util::seconds_between(*token->obtained_at, *token->expires_at);
         if (token->refresh_token) response["refresh_token"] = *token->refresh_token;
         print_token_response(context, response, options.reveal, store_label(s.settings()));
         return {};
@@ -282,8 +285,11 @@ Status run_show(const TokenOptions& options, Context& context) {
                 fields.emplace_back("JWT header", shown["jwt"]["header"].dump());
                 for (const auto& [claim, value] : shown["jwt"]["claims"].items()) {
                     std::string cell = output::cell_text(value);
-                    if ((claim == "exp" || claim == "iat" || claim == "nbf") && value.is_number_integer()) {
-                        cell += "  (" + api::format_unix_time(value.get<std::int64_t>()) + ")";
+                    if (claim == "exp" || claim == "iat" || claim == "nbf") {
+                        // Saturated: an unsigned 18446744073709551615 is no -1 (1969).
+                        if (const auto time = util::json_seconds(value); time && value.is_number_integer()) {
+                            cell += "  (" + api::format_unix_time(*time) + ")";
+                        }
                     }
                     fields.emplace_back("  " + claim, cell);
                 }

@@ -1,5 +1,8 @@
 #include "printer.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -28,8 +31,11 @@ void Printer::check_stdout() {
         util::request_stop(util::StopReason::output_closed);
         return;
     }
+    // errno 0: the write that failed was not the Printer's (a write to stdout
+    // outside it), and its errno is gone; say no more than we know.
     failure_ = make_error(ExitCode::output_failed,
-                          fmt::format("cannot write the output: {}", std::strerror(error != 0 ? error : EIO)),
+                          error != 0 ? fmt::format("cannot write the output: {}", std::strerror(error))
+                                     : std::string("cannot write the output"),
                           "check the free space and the file standard output goes to");
     util::request_stop(util::StopReason::output_failed);
 }
@@ -37,7 +43,20 @@ void Printer::check_stdout() {
 void Printer::put(std::string_view bytes) {
     if (broken_ || bytes.empty()) return;
     errno = 0;
-    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) check_stdout();
+    // ferror too: a short count is not the only sign. glibc's fwrite returns
+    // the full count when the flush that failed left none of this call's
+    // bytes unbuffered.
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::ferror(stdout) != 0) check_stdout();
+}
+
+void Printer::check_reader() {
+    if (broken_) return;
+    // A pipe whose reading end is closed polls as POLLERR on the writing end
+    // (a socket whose peer is gone, POLLHUP or POLLERR): known without writing.
+    pollfd out{STDOUT_FILENO, POLLOUT, 0};
+    if (::poll(&out, 1, 0) != 1 || (out.revents & (POLLERR | POLLHUP)) == 0) return;
+    broken_ = true;
+    util::request_stop(util::StopReason::output_closed);
 }
 
 void Printer::write(std::string_view bytes) {

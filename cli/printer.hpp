@@ -8,7 +8,8 @@
 // quietly, as exit 141; anything else (disk full, I/O error) as exit 12 with
 // one error line (failure()). Either way util::interrupted() becomes true, so
 // long loops (call-log over many ids, decode-push --stream) stop fetching and
-// reading at once, and nothing more is written.
+// reading at once, and nothing more is written. check_reader() finds a
+// reader gone before any write fails.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +57,11 @@ public:
 
     // Pushes buffered bytes out (stdout's, whoever wrote them) and checks them.
     void flush();
+    // Whether stdout's reader went away, asked without writing (a poll):
+    // when it did, the run stops as an EPIPE would stop it (exit 141). For
+    // loops that fetch much before they write (call-log -o table), so that
+    // `| head` stops the fetching at once.
+    void check_reader();
     // Set once a write failed with anything but EPIPE: the exit-12 Error.
     const std::optional<Error>& failure() const { return failure_; }
 

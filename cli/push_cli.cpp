@@ -6,6 +6,7 @@
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/output/json.hpp"
 #include "callctl/util/fs.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::cli {
 
@@ -61,8 +62,8 @@ std::string jwt_text(const Json& jwt, std::int64_t now_unix) {
     if (claims == jwt.end() || !claims->contains("exp") || !(*claims)["exp"].is_number()) {
         return "not verified; no expiry";
     }
-    const auto exp = static_cast<std::int64_t>((*claims)["exp"].get<double>());
-    const std::int64_t left = exp - now_unix;
+    const std::int64_t exp = util::json_seconds((*claims)["exp"]).value_or(0);  // a number: never nullopt
+    const std::int64_t left = util::seconds_between(now_unix, exp);
     return fmt::format("not verified; expires {} ({})", api::format_unix_time(exp),
                        left > 0 ? "in " + api::format_time_left(left) : "expired");
 }

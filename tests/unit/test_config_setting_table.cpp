@@ -297,7 +297,16 @@ TEST_CASE("durations: one check for every duration, NaN, infinities and 1e300 re
     CHECK(to_duration(HUGE_VAL, zero_ok, "--interval").error().code == ExitCode::usage);
     CHECK(*parse_duration("2.5", positive, "x") == std::chrono::milliseconds(2500));
     CHECK(*parse_duration("86400", positive, "x") == std::chrono::milliseconds(86400000));
-    // A positive limit never rounds to 0 ms, which libcurl would read as "no limit".
-    CHECK(*parse_duration("0.0001", positive, "x") == std::chrono::milliseconds(1));
-    CHECK(*parse_duration("0.0001", zero_ok, "x") == std::chrono::milliseconds(0));
+    // Under 1 ms is refused: it would round to 0 ms, which libcurl reads as
+    // "no limit" (issue 19, class 4).
+    for (const char* tiny : {"0.0004", "0.0001", "0.0009999", "1e-300", "5e-324"}) {
+        CAPTURE(tiny);
+        CHECK(parse_duration(tiny, positive, "--timeout").error().message ==
+              "--timeout must be at least 0.001 seconds (1 ms)");
+        CHECK(parse_duration(tiny, zero_ok, "--interval").error().message ==
+              "--interval must be 0 or at least 0.001 seconds (1 ms)");
+    }
+    CHECK(*parse_duration("0.001", positive, "x") == std::chrono::milliseconds(1));
+    CHECK(*parse_duration("1e-3", zero_ok, "x") == std::chrono::milliseconds(1));
+    CHECK(*parse_duration("0.0015", positive, "x") == std::chrono::milliseconds(2));
 }

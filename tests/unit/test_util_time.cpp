@@ -1,8 +1,12 @@
 // One clock, one ISO-8601 formatter, one parser (util/time.hpp).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "callctl/util/time.hpp"
 
@@ -76,4 +80,73 @@ TEST_CASE("time: format and parse agree") {
         REQUIRE(parsed);
         CHECK(parsed->unix_seconds == t);
     }
+}
+
+// issue 19, class 11: a hostile expires_in or exp must neither overflow (UB)
+// nor turn a far future into the past.
+TEST_CASE("time: add_seconds and seconds_between saturate at int64's ends") {
+    constexpr std::int64_t max = INT64_MAX;
+    constexpr std::int64_t min = INT64_MIN;
+    const std::int64_t now = 1796156004;
+    CHECK(add_seconds(now, 3600) == now + 3600);
+    CHECK(add_seconds(now, max) == max);
+    CHECK(add_seconds(max, 1) == max);
+    CHECK(add_seconds(max, max) == max);
+    CHECK(add_seconds(now, min) == min + now);  // fits: no saturation needed
+    CHECK(add_seconds(-now, min) == min);
+    CHECK(add_seconds(min, -1) == min);
+    CHECK(add_seconds(max, min) == -1);
+    CHECK(seconds_between(now, now + 90) == 90);
+    CHECK(seconds_between(now, max) == max - now);
+    CHECK(seconds_between(now, min) == min);  // min - now would overflow
+    CHECK(seconds_between(min, max) == max);
+    CHECK(seconds_between(max, min) == min);
+    CHECK(seconds_between(-1, max) == max);
+}
+
+TEST_CASE("time: json_seconds reads every number a server may send, saturated") {
+    using nlohmann::json;
+    CHECK(json_seconds(json(3600)) == 3600);
+    CHECK(json_seconds(json(-30)) == -30);
+    CHECK(json_seconds(json(INT64_MAX)) == INT64_MAX);
+    CHECK(json_seconds(json::parse("9223372036854775807")) == INT64_MAX);
+    CHECK(json_seconds(json::parse("9223372036854775808")) == INT64_MAX);  // unsigned, past int64
+    CHECK(json_seconds(json::parse("18446744073709551615")) == INT64_MAX);
+    CHECK(json_seconds(json::parse("-9223372036854775808")) == INT64_MIN);
+    CHECK(json_seconds(json::parse("1e300")) == INT64_MAX);
+    CHECK(json_seconds(json::parse("-1e300")) == INT64_MIN);
+    CHECK(json_seconds(json::parse("9.3e18")) == INT64_MAX);
+    CHECK(json_seconds(json::parse("9223372036854775808.0")) == INT64_MAX);  // 2^63 exactly
+    CHECK(json_seconds(json::parse("-9223372036854775808.0")) == INT64_MIN);
+    CHECK(json_seconds(json::parse("3599.9")) == 3599);  // floored
+    CHECK(json_seconds(json::parse("-0.5")) == -1);
+    CHECK(json_seconds(json(std::numeric_limits<double>::infinity())) == INT64_MAX);
+    CHECK_FALSE(json_seconds(json(std::nan(""))));
+    CHECK(json_seconds(json("3600")) == 3600);
+    CHECK(json_seconds(json("99999999999999999999")) == INT64_MAX);
+    CHECK(json_seconds(json("-99999999999999999999")) == INT64_MIN);
+    for (const char* text : {"", "soon", "1e300", "36 00", "3600s", "+"}) {
+        CAPTURE(text);
+        CHECK_FALSE(json_seconds(json(text)));
+    }
+    CHECK_FALSE(json_seconds(json()));
+    CHECK_FALSE(json_seconds(json::array()));
+    CHECK(json_seconds(nlohmann::ordered_json::parse("18446744073709551615")) == INT64_MAX);
+    CHECK(json_seconds(nlohmann::ordered_json::parse("1e300")) == INT64_MAX);
+}
+
+TEST_CASE("time: format_time_left shows an absurd lifetime as such, never as the past") {
+    CHECK(format_time_left(172800) == "2d 0h 0m");
+    CHECK(format_time_left(-30) == "expired 30s ago");
+    CHECK(format_time_left(absurd_lifetime_seconds - 1) == "36524d 23h 59m");
+    CHECK(format_time_left(absurd_lifetime_seconds) == "more than 100 years");
+    CHECK(format_time_left(INT64_MAX) == "more than 100 years");
+    CHECK(format_time_left(INT64_MAX - 1796156004) == "more than 100 years");
+    CHECK(format_time_left(-absurd_lifetime_seconds) == "expired more than 100 years ago");
+    CHECK(format_time_left(INT64_MIN) == "expired more than 100 years ago");  // no -INT64_MIN
+    // What a token endpoint's expires_in of 1e300 becomes, end to end.
+    const std::int64_t now = 1796156004;
+    const auto expires_at = add_seconds(now, *json_seconds(nlohmann::json::parse("1e300")));
+    CHECK(format_time_left(seconds_between(now, expires_at)) == "more than 100 years");
+    CHECK(format_iso8601(expires_at) == "9223372036854775807");
 }

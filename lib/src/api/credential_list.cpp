@@ -2,6 +2,7 @@
 
 #include "callctl/api/token.hpp"
 #include "callctl/crypto/jwt.hpp"
+#include "callctl/util/time.hpp"
 
 namespace callctl::api {
 
@@ -22,13 +23,13 @@ json describe_credential(const config::CredentialSlot& slot, const config::Store
     std::optional<std::int64_t> expires_at = token.expires_at;
     if (!expires_at && crypto::looks_like_jwt(token.access_token)) {
         if (auto jwt = crypto::decode_jwt(token.access_token);
-            jwt && jwt->claims.is_object() && jwt->claims.contains("exp") && jwt->claims["exp"].is_number_integer()) {
-            expires_at = jwt->claims["exp"].get<std::int64_t>();
+            jwt && jwt->claims.is_object() && jwt->claims.contains("exp") && jwt->claims["exp"].is_number()) {
+            expires_at = util::json_seconds(jwt->claims["exp"]);
             shown["expiry_source"] = "jwt exp claim (not verified)";
         }
     }
     shown["expires_at"] = expires_at ? json(format_unix_time(*expires_at)) : json();
-    shown["expires_in"] = expires_at ? json(*expires_at - now) : json();
+    shown["expires_in"] = expires_at ? json(util::seconds_between(now, *expires_at)) : json();
     shown["expired"] = expires_at ? json(*expires_at <= now) : json();
     return shown;
 }

@@ -144,7 +144,7 @@ Result<config::StoredToken> intercom_token_from_answer(const json& answer, std::
 }
 
 bool intercom_needs_renewal(const config::StoredToken& token, std::int64_t now) {
-    return token.expires_at && *token.expires_at - now < intercom_renew_within_seconds;
+    return token.expires_at && util::seconds_between(now, *token.expires_at) < intercom_renew_within_seconds;
 }
 
 Result<config::StoredToken> intercom_login(Session& session, const std::string& auth_url, const IntercomLogin& login) {

@@ -66,17 +66,10 @@ Result<config::StoredToken> token_from_response(const json& body, std::int64_t n
         token.refresh_token = body["refresh_token"].get<std::string>();
     }
     if (body.contains("token_type") && body["token_type"].is_string()) token.token_type = body["token_type"].get<std::string>();
-    if (body.contains("expires_in")) {
-        const json& expires = body["expires_in"];
-        if (expires.is_number()) {
-            token.expires_at = now + expires.get<std::int64_t>();
-        } else if (expires.is_string()) {
-            try {
-                token.expires_at = now + std::stoll(expires.get<std::string>());
-            } catch (const std::exception&) {
-                // An unparsable expiry is treated as unknown, not as an error.
-            }
-        }
+    // Saturating: a hostile 1e300 or 18446744073709551615 is a far future,
+    // not an overflow into the past. Unparsable is unknown, not an error.
+    if (const auto it = body.find("expires_in"); it != body.end()) {
+        if (const auto lifetime = util::json_seconds(*it)) token.expires_at = util::add_seconds(now, *lifetime);
     }
     token.obtained_at = now;
     token.scope = std::move(scope);

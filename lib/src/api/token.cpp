@@ -179,7 +179,7 @@ json describe_token(const TokenOrigin& token, const std::optional<config::Stored
             shown["jwt"] = {{"verified", false}, {"header", jwt->header}, {"claims", jwt->claims}};
             const json& claims = jwt->claims;
             if (!expires_at && claims.is_object() && claims.contains("exp") && claims["exp"].is_number()) {
-                expires_at = claims["exp"].get<std::int64_t>();
+                expires_at = util::json_seconds(claims["exp"]);
                 shown["expiry_source"] = "jwt exp claim (not verified)";
             }
         }
@@ -188,7 +188,7 @@ json describe_token(const TokenOrigin& token, const std::optional<config::Stored
 
     if (expires_at) {
         shown["expires_at"] = format_unix_time(*expires_at);
-        shown["expires_in"] = *expires_at - now;
+        shown["expires_in"] = util::seconds_between(now, *expires_at);
         shown["expired"] = *expires_at <= now;
     } else {
         shown["expires_at"] = nullptr;
@@ -202,21 +202,7 @@ json describe_token(const TokenOrigin& token, const std::optional<config::Stored
 
 std::string format_unix_time(std::int64_t unix_seconds) { return util::format_iso8601(unix_seconds); }
 
-std::string format_time_left(std::int64_t seconds) {
-    const bool past = seconds < 0;
-    std::int64_t left = past ? -seconds : seconds;
-    const std::int64_t days = left / 86400;
-    left %= 86400;
-    const std::int64_t hours = left / 3600;
-    left %= 3600;
-    const std::int64_t minutes = left / 60;
-    std::string text;
-    if (days > 0) text = fmt::format("{}d {}h {}m", days, hours, minutes);
-    else if (hours > 0) text = fmt::format("{}h {}m", hours, minutes);
-    else if (minutes > 0) text = fmt::format("{}m {}s", minutes, left % 60);
-    else text = fmt::format("{}s", left % 60);
-    return past ? "expired " + text + " ago" : text;
-}
+std::string format_time_left(std::int64_t seconds) { return util::format_time_left(seconds); }
 
 std::int64_t unix_now() { return util::unix_now(); }
 

@@ -14,6 +14,12 @@ std::string duration_problem(double seconds, DurationRule rule) {
         return rule.zero_allowed ? "must be 0 or a positive number of seconds" : "must be a positive number of seconds";
     }
     if (!(seconds <= rule.max_seconds)) return fmt::format("must be at most {} seconds", rule.max_seconds);
+    // Limits are kept in whole milliseconds: 0.0004 would round to 0 ms,
+    // which libcurl reads as "no limit" (and rounding it up to 1 ms would
+    // quietly change what was asked).
+    if (seconds != 0 && seconds < kShortestSeconds) {
+        return rule.zero_allowed ? "must be 0 or at least 0.001 seconds (1 ms)" : "must be at least 0.001 seconds (1 ms)";
+    }
     return {};
 }
 
@@ -30,11 +36,9 @@ Result<std::chrono::milliseconds> to_duration(double seconds, DurationRule rule,
     if (auto problem = duration_problem(seconds, rule); !problem.empty()) {
         return make_error(ExitCode::usage, fmt::format("{} {}", subject, problem));
     }
-    // Finite and at most max_seconds: the product fits an int64 with room to
-    // spare. A positive limit below half a millisecond is 1 ms, not 0 (which
-    // libcurl reads as "no limit").
-    const auto ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
-    return std::chrono::milliseconds(rule.zero_allowed || ms > 0 ? ms : 1);
+    // Finite, 0 or at least 1 ms, and at most max_seconds: the product fits
+    // an int64 with room to spare, and a positive limit is never 0 ms.
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
 }
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text, DurationRule rule, std::string_view subject) {

@@ -276,6 +276,11 @@ CheckedValue check_text(const SettingRow& row, std::string_view text) {
     }
     case SettingType::url:
         if (!is_http_url(text)) return problem(kind_problem(row));
+        // Paths are appended to these URLs: after a query or a fragment they
+        // would be no path at all ("http://h/?x" + "/tokens").
+        if (text.find_first_of("?#") != std::string_view::npos) {
+            return problem("must not contain '?' or '#' (no query or fragment: callctl appends paths to it)");
+        }
         return {.text = std::string(text)};
     case SettingType::on_off: return {.text = "true", .number = 1};
     case SettingType::text:

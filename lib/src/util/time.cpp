@@ -1,8 +1,12 @@
 #include "callctl/util/time.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace callctl::util {
 
@@ -72,6 +76,79 @@ std::int64_t unix_now() {
 std::int64_t unix_now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+std::int64_t add_seconds(std::int64_t unix_seconds, std::int64_t seconds) {
+    std::int64_t sum = 0;
+    if (!__builtin_add_overflow(unix_seconds, seconds, &sum)) return sum;
+    return seconds > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+}
+
+std::int64_t seconds_between(std::int64_t from, std::int64_t to) {
+    std::int64_t difference = 0;
+    if (!__builtin_sub_overflow(to, from, &difference)) return difference;
+    return to > from ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+}
+
+namespace {
+
+std::optional<std::int64_t> floor_seconds(double seconds) {
+    if (std::isnan(seconds)) return std::nullopt;
+    // 2^63 is exact as a double; every double below it converts safely.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (seconds >= kLimit) return std::numeric_limits<std::int64_t>::max();
+    if (seconds < -kLimit) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(std::floor(seconds));
+}
+
+std::optional<std::int64_t> text_seconds(const std::string& text) {
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    std::int64_t whole = 0;
+    const auto [stop, error] = std::from_chars(begin, end, whole);
+    if (stop == begin || stop != end) return std::nullopt;
+    if (error == std::errc::result_out_of_range) {
+        return text[0] == '-' ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    }
+    return whole;
+}
+
+template <class Json>
+std::optional<std::int64_t> seconds_in(const Json& value) {
+    if (value.is_number_unsigned()) {
+        const auto count = value.template get<std::uint64_t>();
+        constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        return count > kMax ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(count);
+    }
+    if (value.is_number_integer()) return value.template get<std::int64_t>();
+    if (value.is_number_float()) return floor_seconds(value.template get<double>());
+    if (value.is_string()) return text_seconds(value.template get_ref<const std::string&>());
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> json_seconds(const nlohmann::json& value) { return seconds_in(value); }
+std::optional<std::int64_t> json_seconds(const nlohmann::ordered_json& value) { return seconds_in(value); }
+
+std::string format_time_left(std::int64_t seconds) {
+    const bool past = seconds < 0;
+    // -INT64_MIN does not exist: every count this far out is absurd anyway.
+    if (seconds >= absurd_lifetime_seconds || seconds <= -absurd_lifetime_seconds) {
+        return past ? "expired more than 100 years ago" : "more than 100 years";
+    }
+    std::int64_t left = past ? -seconds : seconds;
+    const std::int64_t days = left / 86400;
+    left %= 86400;
+    const std::int64_t hours = left / 3600;
+    left %= 3600;
+    const std::int64_t minutes = left / 60;
+    std::string text;
+    if (days > 0) text = fmt::format("{}d {}h {}m", days, hours, minutes);
+    else if (hours > 0) text = fmt::format("{}h {}m", hours, minutes);
+    else if (minutes > 0) text = fmt::format("{}m {}s", minutes, left % 60);
+    else text = fmt::format("{}s", left % 60);
+    return past ? "expired " + text + " ago" : text;
 }
 
 std::string format_iso8601(std::int64_t unix_seconds) {
