@@ -151,7 +151,7 @@ class SettingsTest(unittest.TestCase):
 
     def test_unset_names_an_unknown_key(self):
         self.assert_error(self.callctl("profile", "unset", "colour"), 2, "unknown profile key 'colour'",
-                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, "
+                          "keys: token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, max_reply_mib, cacert, "
                           "intercom_auth_url, intercom_client_id, kaleyra_url, fcm_url, fcm_credentials, apns_env, "
                           "apns_url, apns_key, apns_key_id, apns_team_id, apns_topic, webex_url, graphql.<Operation>")
         self.assert_error(self.callctl("profile", "unset", "timeout"), 2, "profile 'default' has no timeout")
@@ -168,13 +168,14 @@ class SettingsTest(unittest.TestCase):
                           "output": "json", "timeout": 2.5, "connect_timeout": 3.0, "retries": 4, "cacert": "/ca.pem"})
         rc, out, err = self.callctl("profile", "show", "-o", "table", env={"CALLCTL_GRAPHQL_URL": "http://g/graphql"})
         self.assertEqual((rc, err), (0, ""))
-        self.assertEqual(out.splitlines()[3:10], [
+        self.assertEqual(out.splitlines()[3:11], [
             "Token URL:          -",
             "REST URL:           http://r  (profile)",
             "GraphQL URL:        http://g/graphql  (environment)",
             "Output:             table",
             "Timeouts:           2.5 s, connect 10 s",
             "Retries:            4",
+            "Reply limit:        64 MiB",
             "CA bundle:          /ca.pem",
         ])
 

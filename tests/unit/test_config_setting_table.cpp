@@ -75,7 +75,7 @@ TEST_CASE("setting table: each default is the table's, wherever a struct needs o
 
 TEST_CASE("setting table: the profile keys and their list come from the rows") {
     CHECK(profile_keys_text() ==
-          "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, cacert, intercom_auth_url, "
+          "token_url, rest_url, graphql_url, output, timeout, connect_timeout, retries, max_reply_mib, cacert, intercom_auth_url, "
           "intercom_client_id, kaleyra_url, fcm_url, fcm_credentials, apns_env, apns_url, apns_key, apns_key_id, "
           "apns_team_id, apns_topic, webex_url, graphql.<Operation>");
     ConfigFile file = *ConfigFile::parse("{}", "config.json");
