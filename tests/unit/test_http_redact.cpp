@@ -114,6 +114,26 @@ TEST_CASE("http dry run: curl command line, as documented") {
     CHECK(to_curl_command(login) == R"(curl -sS -X POST 'http://h/oauth/token' --data-binary '{"username":"ann","password":"***"}')");
 }
 
+TEST_CASE("to_curl_command: ${NAME} only where a name character follows the secret") {
+    Request request;
+    request.url = "http://h/x";
+    request.headers = {{"X-Pair", "tok-1_tail tok-1 tok-1tok-1.end"}};
+    request.secrets = {{"tok-1", "CALLCTL_TOKEN"}};
+    CHECK(to_curl_command(request) ==
+          R"(curl -sS 'http://h/x' -H "X-Pair: ${CALLCTL_TOKEN}_tail $CALLCTL_TOKEN $CALLCTL_TOKEN$CALLCTL_TOKEN.end")");
+
+    // A secret 200,000 times in one header: every one replaced (the quoting
+    // is one pass; it used to replace in place, quadratic, found by fuzz_http).
+    std::string many;
+    for (int i = 0; i < 200000; ++i) many += "tok-1 ";
+    request.headers = {{"X-Many", many}};
+    const std::string command = to_curl_command(request);
+    CHECK(command.find("tok-1") == std::string::npos);
+    std::size_t count = 0;
+    for (std::size_t at = 0; (at = command.find("$CALLCTL_TOKEN ", at)) != std::string::npos; at += 15) ++count;
+    CHECK(count == 200000);
+}
+
 namespace {
 
 // Runs `command` under sh with `curl` replaced by a function printing its

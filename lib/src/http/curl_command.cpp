@@ -111,28 +111,25 @@ std::string shell_word(std::string_view text, const std::vector<Secret>& secrets
     });
     std::string out;
     if (double_quotable) {
+        // ${NAME} only where a name character follows (it would extend the
+        // name); $NAME otherwise, the common case, readable. Decided while
+        // appending: one pass, however many secrets a gigantic body holds.
+        const auto is_name_char = [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        };
         out = "\"";
-        for (const auto& piece : pieces) out += piece.is_variable ? "${" + piece.text + "}" : piece.text;
-        out += '"';
-        // ${NAME} is only needed when a name character follows; keep the
-        // common case readable.
-        for (const auto& piece : pieces) {
-            if (!piece.is_variable) continue;
-            const std::string braced = "${" + piece.text + "}";
-            std::size_t at = 0;
-            while ((at = out.find(braced, at)) != std::string::npos) {
-                const std::size_t after = at + braced.size();
-                const char next = after < out.size() ? out[after] : '"';
-                const bool name_char = (next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') ||
-                                       (next >= '0' && next <= '9') || next == '_';
-                if (!name_char) {
-                    out.replace(at, braced.size(), "$" + piece.text);
-                    at += piece.text.size() + 1;
-                } else {
-                    at = after;
-                }
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            const Piece& piece = pieces[i];
+            if (!piece.is_variable) {
+                out += piece.text;
+                continue;
             }
+            std::size_t j = i + 1;
+            while (j < pieces.size() && !pieces[j].is_variable && pieces[j].text.empty()) ++j;
+            const bool braced = j < pieces.size() && !pieces[j].is_variable && is_name_char(pieces[j].text.front());
+            out += braced ? "${" + piece.text + "}" : "$" + piece.text;
         }
+        out += '"';
         return out;
     }
     for (const auto& piece : pieces) out += piece.is_variable ? "\"$" + piece.text + "\"" : single_quote(piece.text);
