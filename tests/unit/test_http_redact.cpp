@@ -61,6 +61,10 @@ TEST_CASE("http redact: JSON bodies, nested") {
                       R"("list":[{"refresh_token":"***"},{"auth_code":"***"}],)"
                       R"("note":"contains *** inside","key":null})");
     CHECK(redact_body(R"([{"secret":"x"}])", {}) == R"([{"secret":"***"}])");
+    // FCM's error status is a number named "code"; an authorization code is a string.
+    CHECK(redact_body(R"({"error":{"code":401,"status":"UNAUTHENTICATED"}})", {}) ==
+          R"({"error":{"code":401,"status":"UNAUTHENTICATED"}})");
+    CHECK(redact_body(R"({"code":"consent-code-1"})", {}) == R"({"code":"***"})");
 }
 
 TEST_CASE("http redact: non-JSON and form bodies") {

@@ -89,7 +89,10 @@ bool is_word_byte(char c) {
 void redact_json(nlohmann::ordered_json& node, const std::vector<Secret>& secrets) {
     if (node.is_object()) {
         for (auto& [key, value] : node.items()) {
-            if (is_secret_name(key) && !value.is_structured() && !value.is_null()) {
+            // A number named "code" is a status (FCM's {"error":{"code":401}}),
+            // not an authorization code: those are strings.
+            const bool status_number = value.is_number() && squash(key) == "code";
+            if (is_secret_name(key) && !value.is_structured() && !value.is_null() && !status_number) {
                 value = kMask;
             } else {
                 redact_json(value, secrets);
