@@ -251,6 +251,11 @@ def clean_env(home: TempHome | None = None, env: dict | None = None) -> dict:
     return base
 
 
+# Set by the asan preset (scripts/test --sanitize). A sanitizer build's peak RSS
+# (shadow memory, the freed-memory quarantine) says nothing of the release
+# binary's: memory bounds are asserted on the release build only.
+UNDER_SANITIZER = "ASAN_OPTIONS" in os.environ
+
 SANITIZER_REPORT = re.compile(r"^==\d+==ERROR: \w+Sanitizer|: runtime error: ", re.MULTILINE)
 
 
