@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
 
 #include "app.hpp"
 
@@ -24,9 +27,37 @@ void open_closed_standard_fds() {
     }
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool leak_check_at_exit = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+constexpr bool leak_check_at_exit = true;
+#else
+constexpr bool leak_check_at_exit = false;
+#endif
+#else
+constexpr bool leak_check_at_exit = false;
+#endif
+
+// By the time run() returns, everything callctl owns is destroyed and its
+// output flushed and checked (the Printer: exit 12 when it cannot be
+// written). What exit(3) would still do is the libraries' teardown, OpenSSL's
+// above all (OPENSSL_cleanup: 0.5 M of the 16.5 M instructions of one
+// `call-log ID`, as much as curl's whole request), for memory the kernel is
+// about to take back. So flush what stdio may still hold and leave; a flush
+// that fails then is still exit 12. Sanitizer builds take the long way: their
+// leak check runs at exit.
+[[noreturn]] void leave(int code) {
+    std::cout.flush();
+    std::cerr.flush();
+    if (std::fflush(nullptr) != 0 && code == 0) code = 12;
+    if constexpr (leak_check_at_exit) std::exit(code);
+    _exit(code);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     open_closed_standard_fds();
-    return callctl::cli::run(argc, argv);
+    leave(callctl::cli::run(argc, argv));
 }
