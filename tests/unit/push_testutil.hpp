@@ -39,14 +39,20 @@ inline std::string audio_json() {
     return Json{{"roomName", "room-7"}, {"domain", "meet.example"}, {"jsonWebToken", audio_token()}}.dump();
 }
 
+// The audio part with a JWT whose only claim is this exp (any JSON value).
+inline std::string audio_json_with_exp(const nlohmann::json& exp) {
+    const std::string token = crypto::sign_jwt_hs256(nlohmann::json{{"exp", exp}}, "jitsi-secret");
+    return Json{{"roomName", "room-7"}, {"domain", "meet.example"}, {"jsonWebToken", token}}.dump();
+}
+
 // The bare data map of an incoming intercom push, sealed with push_key().
-inline Json intercom_incoming() {
+inline Json intercom_incoming(const std::string& audio = audio_json()) {
     push::IntercomEncodeOptions options;
     options.type = "incoming";
     options.device_id = "dev_42";
     options.call_id = "call-1";
     options.video_json = video_json;
-    options.audio_json = audio_json();
+    options.audio_json = audio;
     options.key = push_key();
     return Json::parse(*push::encode_intercom(options));
 }

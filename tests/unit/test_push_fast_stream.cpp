@@ -43,6 +43,21 @@ TEST_CASE("fast stream: takes an intercom push and writes decode()'s bytes") {
     }
 }
 
+TEST_CASE("fast stream: a JWT exp of up to 18 digits is shown exactly, as decode() shows it") {
+    const auto options = with_key();
+    push::IntercomFastPath fast(options);
+    for (const long long exp : {0LL, -1LL, 1700000000LL, 253402300800LL, 123456789012345678LL, -999999999999999999LL}) {
+        CAPTURE(exp);
+        const std::string line = intercom_incoming(audio_json_with_exp(exp)).dump();
+        std::string out;
+        REQUIRE(fast.append(line, out));
+        CHECK(out == general_path(line, options));
+    }
+    std::string out;
+    REQUIRE(fast.append(intercom_incoming(audio_json_with_exp(123456789012345678LL)).dump(), out));
+    CHECK(out.find(R"("expires_at":"123456789012345678")") != std::string::npos);
+}
+
 TEST_CASE("fast stream: leaves what it cannot write identically to decode()") {
     const auto options = with_key();
     push::IntercomFastPath fast(options);

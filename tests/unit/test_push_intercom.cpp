@@ -49,6 +49,27 @@ TEST_CASE("intercom: the JWT's expiry is judged against DecodeOptions::now") {
     CHECK(decoded->normalized["audio"]["jwt"]["expired"] == true);
 }
 
+TEST_CASE("intercom: a JWT exp beyond int64 saturates, an exp beyond a double's precision is exact") {
+    // exp is the sender's: 1e300 used to be cast to long long (undefined
+    // behaviour); 2^60 + 1 went through a double and came out 2^60.
+    const std::pair<nlohmann::json, std::string> cases[] = {
+        {nlohmann::json(1e300), "9223372036854775807"},
+        {nlohmann::json(-1e300), "-9223372036854775808"},
+        {nlohmann::json(1152921504606846977LL), "1152921504606846977"},
+        {nlohmann::json(18446744073709551615ULL), "9223372036854775807"},
+        {nlohmann::json(1700000000.9), "2023-11-14T22:13:20Z"},
+        {nlohmann::json(-0.5), "1969-12-31T23:59:59Z"},
+    };
+    for (const auto& [exp, shown] : cases) {
+        CAPTURE(exp.dump());
+        auto decoded = push::decode(intercom_incoming(audio_json_with_exp(exp)).dump(), with_key());
+        REQUIRE(decoded.has_value());
+        const Json& jwt = decoded->normalized["audio"]["jwt"];
+        CHECK(jwt["expires_at"] == shown);
+        CHECK(jwt["expired"] == (exp.get<double>() <= 1600000000));
+    }
+}
+
 TEST_CASE("intercom: every transport wrapper decodes to the same object") {
     const Json data = intercom_incoming();
     for (const auto transport : all_transports) {

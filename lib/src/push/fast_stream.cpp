@@ -5,7 +5,6 @@
 
 #include <array>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -362,9 +361,10 @@ bool IntercomFastPath::append(std::string_view line, std::string& out) {
                 const bool negative = digits[0] == '-';
                 long long magnitude = 0;
                 for (const char c : digits.substr(negative ? 1 : 0)) magnitude = magnitude * 10 + (c - '0');
-                const auto expires = static_cast<double>(negative ? -magnitude : magnitude);
+                const long long exp_seconds = negative ? -magnitude : magnitude;  // at most 18 digits: no overflow
+                const auto expires = static_cast<double>(exp_seconds);
                 s.jwt.append(R"(,"expires_at":")");
-                s.jwt.append(util::format_iso8601(static_cast<long long>(std::floor(expires))));
+                s.jwt.append(util::format_iso8601(exp_seconds));
                 s.jwt.append(now_seconds_ >= expires ? R"(","expired":true)" : R"(","expired":false)");
             }
             s.jwt.push_back('}');

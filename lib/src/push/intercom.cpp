@@ -1,13 +1,13 @@
 // Intercom pushes (callctl(1), WIRE FORMATS, "Intercom push": a convention): credentials sealed with
 // AES-256-CBC as base64(IV || ciphertext) in "video" and "audio".
 #include <chrono>
-#include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "callctl/crypto/crypto.hpp"
 #include "callctl/crypto/jwt.hpp"
+#include "callctl/util/time.hpp"
 #include "push/push_internal.hpp"
 
 namespace callctl::push::detail {
@@ -46,12 +46,18 @@ std::optional<Json> describe_jwt(std::string_view token, std::chrono::system_clo
     out["verified"] = false;
     const auto exp = jwt->claims.find("exp");
     std::optional<double> expires;
-    if (exp != jwt->claims.end() && exp->is_number()) expires = exp->get<double>();
+    std::optional<std::int64_t> expires_at;
+    if (exp != jwt->claims.end() && exp->is_number()) {
+        expires = exp->get<double>();
+        // json_seconds floors and saturates: an exp of 1e300 is a far future,
+        // not a float-to-integer conversion out of range (undefined behaviour).
+        expires_at = util::json_seconds(*exp);
+    }
     out["header"] = std::move(jwt->header);
     out["claims"] = std::move(jwt->claims);
-    if (expires) {
+    if (expires && expires_at) {
         const auto now_seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
-        out["expires_at"] = iso8601_utc(static_cast<long long>(std::floor(*expires)));
+        out["expires_at"] = iso8601_utc(*expires_at);
         out["expired"] = now_seconds >= *expires;
     }
     return out;
