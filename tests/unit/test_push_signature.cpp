@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,11 @@ TEST_CASE("kaleyra v1: tolerance") {
         CHECK(ms(sent + 300s + 1ms).error().message ==
               "signature is too old: made 300001 ms before now, over the tolerance of 300 s");
         CHECK(code_of(ms(sent - 300s - 1ms)) == ExitCode::push_crypto);
+        // The largest --tolerance: any age, and no signed overflow (undefined
+        // behaviour) when the limit is turned into milliseconds.
+        const std::chrono::seconds forever(std::numeric_limits<long long>::max());
+        CHECK(verify(Vendor::kaleyra, ms_value, "key", body, forever, sent + 1'000'000'000s).has_value());
+        CHECK(verify(Vendor::kaleyra, ms_value, "key", body, forever, at(0)).has_value());
     }
     SUBCASE("a stale signature that does not match says it does not match") {
         auto r = verify(Vendor::kaleyra, flip_last_digit(value), "key", body, 300s, at(t + 10'000));

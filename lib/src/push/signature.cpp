@@ -3,6 +3,7 @@
 #include "callctl/push/signature.hpp"
 
 #include <charconv>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -111,7 +112,10 @@ Status check_tolerance(const SignatureCheck& check, std::chrono::seconds toleran
     const char* unit = "s";
     if (check.t_in_millis) {
         age = duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() - *check.signed_at_ms;
-        limit *= 1000;
+        // Saturating: a tolerance past INT64_MAX milliseconds (292 million
+        // years, from --tolerance) means "any age", not an overflow.
+        constexpr long long max_seconds = std::numeric_limits<long long>::max() / 1000;
+        limit = limit > max_seconds ? std::numeric_limits<long long>::max() : limit * 1000;
         unit = "ms";
     } else {
         age = duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() - *check.signed_at;
