@@ -108,15 +108,7 @@ Result<config::StoredToken> intercom_token_from_answer(const json& answer, std::
         return make_error(ExitCode::http_server, "the intercom backend answered the login without an access_token");
     }
     // A token that would split the header it goes into is refused before it is stored (callctl(1), SECURITY).
-    for (const char* key : {"access_token", "refresh_token"}) {
-        if (!answer.contains(key) || !answer[key].is_string()) continue;
-        const auto& value = answer[key].get_ref<const std::string&>();
-        http::remember_secret(value);
-        if (auto usable = http::check_token(value, fmt::format("the intercom login's {}", key), ExitCode::http_server);
-            !usable) {
-            return usable.error();
-        }
-    }
+    if (auto usable = check_token_answer(answer, "the intercom login"); !usable) return usable.error();
     config::StoredToken token;
     token.access_token = answer["access_token"].get<std::string>();
     if (answer.contains("refresh_token") && answer["refresh_token"].is_string()) {

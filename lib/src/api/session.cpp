@@ -40,13 +40,13 @@ http::Request json_request(http::Method method, std::string url, const json& bod
     return request;
 }
 
-Status check_token_answer(const json& body) {
+Status check_token_answer(const json& body, std::string_view answerer) {
     if (!body.is_object()) return {};
     for (const char* key : {"access_token", "refresh_token"}) {
         if (!body.contains(key) || !body[key].is_string()) continue;
         const auto& value = body[key].get_ref<const std::string&>();
         http::remember_secret(value);
-        if (auto usable = http::check_token(value, fmt::format("the token endpoint's {}", key), ExitCode::http_server);
+        if (auto usable = http::check_token(value, fmt::format("{}'s {}", answerer, key), ExitCode::http_server);
             !usable) {
             return usable;
         }

@@ -112,10 +112,11 @@ private:
     std::unique_ptr<RenewOn401> renewal_;
 };
 
-// A token endpoint's answer whose access_token or refresh_token could not be
-// sent back (a control character, a space: http::token_defect) is exit 7;
-// both are remembered as secrets either way.
-Status check_token_answer(const nlohmann::json& body);
+// A token answer whose access_token or refresh_token could not be sent back
+// (a control character, a space: http::token_defect) is exit 7; both are
+// remembered as secrets either way. `answerer` names who answered in the
+// message ("the token endpoint", "the intercom login").
+Status check_token_answer(const nlohmann::json& body, std::string_view answerer = "the token endpoint");
 // Token endpoint response -> StoredToken (expires_in made absolute), checked
 // by check_token_answer first.
 Result<config::StoredToken> token_from_response(const nlohmann::json& body, std::int64_t now_unix,
