@@ -30,26 +30,6 @@ std::string iso8601_utc(long long seconds) { return util::format_iso8601(seconds
 
 std::string iso8601_utc_millis(long long milliseconds) { return util::format_iso8601_ms(milliseconds); }
 
-std::size_t json_nesting(std::string_view text) {
-    std::size_t depth = 0;
-    std::size_t deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size() && deepest <= max_json_nesting; ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
-
 Json parse_embedded(std::string_view text) {
     if (json_nesting(text) > max_json_nesting) return Json(Json::value_t::discarded);
     return Json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -6,6 +6,7 @@
 
 #include "callctl/push/push.hpp"
 #include "callctl/push/signature.hpp"
+#include "callctl/util/json.hpp"
 
 namespace callctl::push::detail {
 
@@ -45,10 +46,10 @@ std::string iso8601_utc_millis(long long milliseconds);
 // (JSON nested 100,000 deep) from exhausting the stack when the decoded tree
 // is walked or printed. Embedded JSON text counts on its own, and the levels
 // of embedding are bounded too, so the output's depth stays bounded.
-inline constexpr std::size_t max_json_nesting = 256;
-// How deep `text` nests arrays and objects (strings skipped); stops counting
-// past max_json_nesting.
-std::size_t json_nesting(std::string_view text);
+// The same limit, and the same scan (util::json_nesting_depth), as every
+// other JSON callctl reads.
+inline constexpr std::size_t max_json_nesting = util::json_depth_limit;
+inline std::size_t json_nesting(std::string_view text) { return util::json_nesting_depth(text, max_json_nesting); }
 
 // Parses JSON text; bad_input naming `what` and the byte offset on failure,
 // or when it nests deeper than max_json_nesting.
