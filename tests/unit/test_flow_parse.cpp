@@ -196,6 +196,8 @@ TEST_CASE("flow: every malformed file is one error with its line") {
         {"steps:\n  - name: q\n    run: a\n    retry: {times: 0}\n", "flow.yaml:4: step 'q': retry.times must be a number from 1 to 1000"},
         {"steps:\n  - name: q\n    run: a\n    retry: {times: 2, interval: x}\n",
          "flow.yaml:4: step 'q': retry.interval (seconds) must be a number from 0 to 3600"},
+        {"steps:\n  - name: q\n    run: a\n    retry: {times: 2, interval: 0.0004}\n",
+         "flow.yaml:4: step 'q': retry.interval (seconds) must be 0 (at once) or at least 0.001 (1 ms)"},
         {"steps:\n  - name: q\n    run: a\n    name: r\n", "flow.yaml:4: step 'q': 'name' is given twice"},
         {"x: &a [1]\ny: *b\n", "flow.yaml:2: not valid YAML: the referenced anchor is not defined (column 4)"},
     };

@@ -329,8 +329,16 @@ Result<Step> Parser::parse_step(const Node& node, std::size_t index) {
             }
             if (status && value["interval"]) {
                 auto seconds = number(value["interval"], line, where + "retry.interval (seconds)", 0, 3600);
-                if (seconds) step.retry_interval = std::chrono::milliseconds(std::llround(*seconds * 1000));
-                else status = seconds.error();
+                if (!seconds) {
+                    status = seconds.error();
+                } else if (*seconds > 0 && *seconds < 0.001) {
+                    // 0.0004 would round to 0 (retry at once): below the clock's
+                    // millisecond it is refused, as the command line's durations are.
+                    status = fail(line,
+                                  where + "retry.interval (seconds) must be 0 (at once) or at least 0.001 (1 ms)");
+                } else {
+                    step.retry_interval = std::chrono::milliseconds(std::llround(*seconds * 1000));
+                }
             }
         }
         if (!status) return status.error();
