@@ -30,6 +30,7 @@ SendPushOutput::SendPushOutput(Printer& out, bool pretty, bool cancel_after)
 }
 
 void SendPushOutput::put(const deliver::DeviceResult& result) {
+    out_.check_reader();  // `| head` went away: stop sending now, not after the last device
     ++pushes_;
     if (!result.ok) {
         ++failed_;

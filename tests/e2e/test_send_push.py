@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +18,7 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SandboxTestCase, run_callctl  # noqa: E402
+from harness import CALLCTL_BIN, SandboxTestCase, check_sanitizer_report, clean_env, run_callctl  # noqa: E402
 
 FCM_SEND = "/v1/projects/callctl-sandbox/messages:send"
 APNS_TOKEN_A = "a1" * 32
@@ -332,6 +333,39 @@ class FcmTest(SendPushCase):
         self.assertEqual(sorted(json.loads(line)["to"] for line in lines), [f"device-{i:05d}" for i in range(10000)])
         self.assertEqual(len(self.sends()), 10000)
         self.assertEqual(len(self.exchanges()), 1)
+
+
+class ReaderGoneTest(SendPushCase):
+    """`send-push <400 devices> | head -c 10` (or `| true`): the sending stops once the reader has
+    gone, as call-log's fetching does: exit 141, nothing on stderr. Every device answers after 50 ms
+    (8 at a time: 2.5 s for all), so the reader is gone long before the devices run out; before the
+    check, -o table (which writes nothing before the last device) sent to all 400."""
+
+    COUNT = 400
+
+    def piped(self, reader: str, fmt: str) -> tuple[int, str, str]:
+        self.faults({"*": {"delay_ms": 50}})
+        devices = self.write("devices.txt", "".join(f"device-{i:03d}\n" for i in range(self.COUNT)))
+        paths = {name: self.home.path / name.lower() for name in ("ERR_PATH", "OUT_PATH", "RC_PATH")}
+        script = f'"$0" "$@" 2>"$ERR_PATH" | {reader} >"$OUT_PATH"; echo "${{PIPESTATUS[0]}}" >"$RC_PATH"'
+        env = clean_env(self.home, {k: str(v) for k, v in paths.items()})
+        self.sb.clear_requests()
+        subprocess.run(["bash", "-c", script, CALLCTL_BIN, "send-push", str(self.stop_path), "--fcm-credentials",
+                        str(self.sa_path), "--fcm-url", self.sb.http, "--to-file", str(devices), "-o", fmt],
+                       env=env, timeout=120, check=True)
+        err = paths["ERR_PATH"].read_text()
+        check_sanitizer_report(err)
+        return int(paths["RC_PATH"].read_text()), paths["OUT_PATH"].read_text(), err
+
+    def test_the_sending_stops_when_the_reader_goes(self):
+        for reader, fmt, first in (("head -c 10", "ndjson", "{"), ("true", "ndjson", ""), ("true", "json", ""),
+                                   ("true", "table", "")):
+            with self.subTest(reader=reader, format=fmt):
+                code, out, err = self.piped(reader, fmt)
+                self.assertEqual((code, err), (141, ""))
+                self.assertTrue(out.startswith(first), out)
+                sent = len(self.sends())
+                self.assertLess(sent, self.COUNT // 4, f"| {reader}, -o {fmt}: {sent} of {self.COUNT} sent")
 
 
 class ApnsTest(SendPushCase):
