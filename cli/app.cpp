@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -234,6 +236,40 @@ bool wants(const Subcommand& subcommand, const std::vector<std::string_view>& ar
     return false;
 }
 
+#ifndef NDEBUG
+// The table must name every subcommand the tree has (a missing name still
+// works, by building the whole tree, so nothing else would notice the start-up
+// cost come back) and nothing the tree lacks. Checked in debug builds whenever
+// the whole tree is built: the sanitizer suite's --help and completion tests
+// abort on a mismatch.
+void check_subcommand_table(CLI::App& app) {
+    auto listed = [](std::string_view name) {
+        return std::any_of(std::begin(subcommands), std::end(subcommands), [&](const Subcommand& s) {
+            return std::find(s.names.begin(), s.names.end(), name) != s.names.end();
+        });
+    };
+    std::vector<std::string> registered;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        registered.push_back(sub->get_name());
+        for (const auto& alias : sub->get_aliases()) registered.push_back(alias);
+    }
+    for (const auto& name : registered) {
+        if (listed(name)) continue;
+        std::fprintf(stderr, "callctl: internal: subcommand '%s' is missing from cli/app.cpp's subcommands table\n",
+                     name.c_str());
+        std::abort();
+    }
+    for (const auto& subcommand : subcommands) {
+        for (const auto name : subcommand.names) {
+            if (name.empty() || std::find(registered.begin(), registered.end(), name) != registered.end()) continue;
+            std::fprintf(stderr, "callctl: internal: cli/app.cpp's subcommands table names '%.*s', which is not registered\n",
+                         static_cast<int>(name.size()), name.data());
+            std::abort();
+        }
+    }
+}
+#endif
+
 void build_app(CLI::App& app, Context& context, int argc, char** argv) {
     app.set_version_flag("--version", fmt::format("callctl {}", version()));
     app.fallthrough();
@@ -252,6 +288,9 @@ void build_app(CLI::App& app, Context& context, int argc, char** argv) {
     for (const auto& subcommand : subcommands) {
         if (whole_tree || wants(subcommand, args)) subcommand.add(app, context);
     }
+#ifndef NDEBUG
+    if (whole_tree) check_subcommand_table(app);
+#endif
 }
 
 }  // namespace
