@@ -3,7 +3,7 @@ keep-alive reuse, 429 storms.
 
 The sandbox injects latency, 429/5xx with Retry-After and truncated bodies. What it cannot
 answer (a complete-length body that is not JSON, a redirect, a count of TCP connections) comes
-from a tiny stdlib HTTP server in this file, on 127.0.0.1 like everything else.
+from loopback_http.LoopbackServer, on 127.0.0.1 like everything else.
 """
 
 from __future__ import annotations
@@ -11,73 +11,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 import unittest
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Sandbox, SandboxTestCase, run_callctl  # noqa: E402
+from loopback_http import LoopbackServer  # noqa: E402
 
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("callctl: error:")]
-
-
-class TinyServer:
-    """An HTTP/1.1 server on 127.0.0.1 whose answers come from `answer(handler)`, which returns
-    (status, headers, body bytes). It counts accepted TCP connections and requests."""
-
-    def __init__(self, answer):
-        owner = self
-        self.connections = 0
-        self.requests: list[dict] = []
-        self._lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive whenever Content-Length is given
-
-            def setup(self):
-                super().setup()
-                with owner._lock:
-                    owner.connections += 1
-
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                with owner._lock:
-                    owner.requests.append({"method": self.command, "path": self.path,
-                                           "headers": {k.lower(): v for k, v in self.headers.items()},
-                                           "body": body})
-                status, headers, payload = answer(self)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_DELETE = _serve
-
-            def log_message(self, *args):  # keep the test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    def __enter__(self) -> "TinyServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
 
 
 def call_log_answer(handler) -> tuple[int, dict, bytes]:
@@ -167,7 +111,7 @@ class FaultsTest(SandboxTestCase):
     # ---- complete-length bodies that are not JSON
     def test_a_2xx_json_body_cut_short_with_a_correct_length_is_exit_7(self):
         cut = b'{"id": 1, "callId": "x", "callStat'
-        with TinyServer(lambda h: (200, {"Content-Type": "application/json"}, cut)) as server:
+        with LoopbackServer(lambda h: (200, {"Content-Type": "application/json"}, cut)) as server:
             rc, out, err = self.callctl("call-log", "x", env=self.rest_env(server.url))
             self.assertEqual(rc, 7, err)
             self.assertEqual(out, "")
@@ -179,9 +123,9 @@ class FaultsTest(SandboxTestCase):
 
     # ---- redirects
     def test_a_redirect_to_another_host_is_not_followed_and_the_token_stays_home(self):
-        with TinyServer(lambda h: (200, {}, b"{}")) as elsewhere:
+        with LoopbackServer(lambda h: (200, {}, b"{}")) as elsewhere:
             target = f"{elsewhere.url}/rtc/getCallLogById?callId=x"
-            with TinyServer(lambda h: (301, {"Location": target}, b"")) as server:
+            with LoopbackServer(lambda h: (301, {"Location": target}, b"")) as server:
                 rc, out, err = self.callctl("-v", "call-log", "x", env=self.rest_env(server.url))
                 self.assertEqual(rc, 6, err)
                 self.assertEqual(out, "")
@@ -194,8 +138,8 @@ class FaultsTest(SandboxTestCase):
             self.assertEqual(elsewhere.requests, [])
 
     def test_a_redirected_token_request_is_not_followed_either(self):
-        with TinyServer(lambda h: (200, {}, b"{}")) as elsewhere:
-            with TinyServer(lambda h: (308, {"Location": elsewhere.url + "/tokens"}, b"")) as server:
+        with LoopbackServer(lambda h: (200, {}, b"{}")) as elsewhere:
+            with LoopbackServer(lambda h: (308, {"Location": elsewhere.url + "/tokens"}, b"")) as server:
                 rc, _, err = self.callctl("--token-url", server.url, "token", "create", "--scope", "virtual-number")
                 self.assertEqual(rc, 6, err)
                 self.assertIn("redirects to", err)
@@ -204,7 +148,7 @@ class FaultsTest(SandboxTestCase):
     # ---- keep-alive
     def test_100_call_logs_reuse_one_connection(self):
         ids = [f"call-{i}" for i in range(100)]
-        with TinyServer(call_log_answer) as server:
+        with LoopbackServer(call_log_answer) as server:
             rc, out, err = self.callctl("-o", "ndjson", "call-log", *ids, "--parallel", "1",
                                         env=self.rest_env(server.url))
             self.assertEqual(rc, 0, err)
@@ -214,7 +158,7 @@ class FaultsTest(SandboxTestCase):
 
     def test_a_parallel_batch_opens_at_most_parallel_connections(self):
         ids = [f"call-{i}" for i in range(100)]
-        with TinyServer(call_log_answer) as server:
+        with LoopbackServer(call_log_answer) as server:
             rc, out, err = self.callctl("-o", "ndjson", "call-log", *ids, "--parallel", "4",
                                         env=self.rest_env(server.url))
             self.assertEqual(rc, 0, err)

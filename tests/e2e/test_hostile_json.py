@@ -1,7 +1,7 @@
 """Hostile replies and inputs (issue 19, classes 1 and 2): JSON nested 100,000 deep, bodies of a
 gigabyte, a 1 MB header, lines of 17 MiB.
 
-Every reply comes from a stdlib HTTP server in this file on 127.0.0.1 whose bodies are generators:
+Every reply comes from loopback_http.LoopbackServer on 127.0.0.1, with bodies that are generators:
 a gigabyte is streamed from memory a megabyte at a time, never written to disk. callctl must answer
 each with one error line and its documented exit code (7 for a reply, 3 for an input file), never
 a crash, and hold a bounded amount of memory whatever the server sends (callctl(1), EXIT STATUS and
@@ -17,11 +17,11 @@ import sys
 import tempfile
 import threading
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import UNDER_SANITIZER, CALLCTL_BIN, TempHome, check_sanitizer_report, clean_env, run_callctl  # noqa: E402
+from loopback_http import LoopbackServer  # noqa: E402
 
 MiB = 1 << 20
 DEPTHS = [257, 10_000, 100_000]
@@ -41,65 +41,6 @@ SHAPES = {"arrays": nested_arrays, "objects": nested_objects}
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("callctl: error:")]
-
-
-class HostileServer:
-    """Answers every request with `answer(handler)` -> (status, headers, iterable of body chunks).
-    A Content-Length header, when given, is sent as is (it may announce more than is ever sent);
-    without one the body goes chunked. Counts the body bytes it managed to send."""
-
-    def __init__(self, answer):
-        owner = self
-        self.requests = 0
-        self.sent = 0
-        self._lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                with owner._lock:
-                    owner.requests += 1
-                status, headers, chunks = answer(self)
-                chunked = "Content-Length" not in headers
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    if chunked:
-                        self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    for chunk in chunks:
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-                        with owner._lock:
-                            owner.sent += len(chunk)
-                    if chunked:
-                        self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # callctl hung up: what it should do with a body this large
-                self.close_connection = True
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> "HostileServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
 
 
 def json_reply(body: bytes, status: int = 200):
@@ -174,7 +115,7 @@ class DeepRepliesTest(HostileTestCase):
     def test_deep_replies_are_exit_7_for_every_command(self):
         for shape, make in SHAPES.items():
             for depth in DEPTHS:
-                with self.subTest(shape=shape, depth=depth), HostileServer(json_reply(make(depth))) as server:
+                with self.subTest(shape=shape, depth=depth), LoopbackServer(json_reply(make(depth))) as server:
                     self.assert_one_error(self.callctl("--rest-url", server.url, "-o", "json", "call-log", "c1"), 7,
                                           "call c1", TOO_DEEP)
                     self.assert_one_error(self.callctl("--token-url", server.url, "token", "config"), 7, TOO_DEEP)
@@ -189,7 +130,7 @@ class DeepRepliesTest(HostileTestCase):
         for depth in DEPTHS:
             for body in (b'{"data":' + nested_objects(depth) + b"}",
                          b'{"errors":[{"message":"x","path":' + nested_arrays(depth) + b"}]}"):
-                with self.subTest(depth=depth, body=body[:20]), HostileServer(json_reply(body)) as server:
+                with self.subTest(depth=depth, body=body[:20]), LoopbackServer(json_reply(body)) as server:
                     for command in (["open-door", "--device", "d1"], ["hangup", "--device", "d1"]):
                         self.assert_one_error(self.callctl("--graphql-url", server.url + "/graphql", *command), 7,
                                               TOO_DEEP)
@@ -197,7 +138,7 @@ class DeepRepliesTest(HostileTestCase):
     def test_a_deep_error_body_is_exit_7_and_minus_v_shows_its_size(self):
         for depth in DEPTHS:
             body = b'{"message":"boom","detail":' + nested_arrays(depth) + b"}"
-            with self.subTest(depth=depth), HostileServer(json_reply(body, status=500)) as server:
+            with self.subTest(depth=depth), LoopbackServer(json_reply(body, status=500)) as server:
                 rc, out, err = self.callctl("-v", "--rest-url", server.url, "call-log", "c1")
                 self.assertEqual(rc, 7, err)
                 self.assertEqual(out, "")
@@ -209,7 +150,7 @@ class DeepRepliesTest(HostileTestCase):
         log = {"id": 1, "callId": "c1", "callTitle": "t", "callStatus": "Planned", "callType": "mesh",
                "createdAt": "2024-01-01T00:00:00Z", "invitedContacts": [], "callEvents": []}
         text = json.dumps(log)[:-1] + ',"deep":' + nested_arrays(255).decode() + "}"
-        with HostileServer(json_reply(text.encode())) as server:
+        with LoopbackServer(json_reply(text.encode())) as server:
             rc, out, err = self.callctl("--rest-url", server.url, "-o", "json", "call-log", "c1")
             self.assertEqual(rc, 0, err)
             self.assertEqual(json.loads(out)["callId"], "c1")
@@ -264,7 +205,7 @@ class HugeRepliesTest(HostileTestCase):
     """Class 2: the reply limit (--max-reply-mib, 64 by default) and bounded memory."""
 
     def test_an_announced_2_gib_body_is_refused_before_it_is_read(self):
-        with HostileServer(stream(2 << 30)) as server:
+        with LoopbackServer(stream(2 << 30)) as server:
             rc, out, err, rss = run_measured(["--retries", "2", "--rest-url", server.url, "call-log", "c1"],
                                              {"CALLCTL_TOKEN": "tok-hostile-1"}, self.home)
             self.assertEqual(rc, 7, err)
@@ -272,13 +213,13 @@ class HugeRepliesTest(HostileTestCase):
             self.assertEqual(error_lines(err), ["callctl: error: call c1: the reply is too large: the reply body is "
                                                 "over the 64 MiB limit (--max-reply-mib)"])
             self.assertIn("callctl: hint: if the reply is genuine, raise the limit with --max-reply-mib N", err)
-            self.assertEqual(server.requests, 1, "a reply too large is not retried")
+            self.assertEqual(len(server.requests), 1, "a reply too large is not retried")
             if not UNDER_SANITIZER:
                 self.assertLess(rss, 100 * 1024, "nothing of the body was held")
 
     def test_an_unannounced_1_gib_body_is_cut_at_the_limit_and_memory_stays_bounded(self):
         for command in (["--rest-url", "@", "call-log", "c1"], ["--token-url", "@", "token", "config"]):
-            with self.subTest(command=command[2:]), HostileServer(stream(1 << 30, announce=False)) as server:
+            with self.subTest(command=command[2:]), LoopbackServer(stream(1 << 30, announce=False)) as server:
                 args = [server.url if a == "@" else a for a in command]
                 rc, out, err, rss = run_measured(args, {"CALLCTL_TOKEN": "tok-hostile-1"}, self.home)
                 self.assertEqual(rc, 7, err)
@@ -290,7 +231,7 @@ class HugeRepliesTest(HostileTestCase):
                     self.assertLess(rss, 256 * 1024, f"peak RSS {rss} KiB")
 
     def test_max_reply_mib_raises_and_lowers_the_limit(self):
-        with HostileServer(stream(2 * MiB)) as server:
+        with LoopbackServer(stream(2 * MiB)) as server:
             self.assert_one_error(self.callctl("--max-reply-mib", "1", "--token-url", server.url, "token", "config"),
                                   7, "over the 1 MiB limit")
             rc, out, err = self.callctl("--token-url", server.url, "token", "config",
@@ -311,7 +252,7 @@ class HugeRepliesTest(HostileTestCase):
 
         for answer, needle in ((one_line, "a reply header line is over 100 KB"),
                                (many_lines, "the reply headers are over 256 KiB")):
-            with self.subTest(needle=needle), HostileServer(answer) as server:
+            with self.subTest(needle=needle), LoopbackServer(answer) as server:
                 rc, out, err = self.callctl("--token-url", server.url, "token", "config")
                 self.assertEqual(rc, 7, err)
                 self.assertNotIn("Out of memory", err)
@@ -339,10 +280,10 @@ class LongLinesTest(HostileTestCase):
     def test_a_17_mib_line_in_ids_from_is_exit_3_and_nothing_is_sent(self):
         ids = self.tmp / "ids.txt"
         ids.write_bytes(b"c1\n" + b"c" * (17 * MiB) + b"\nc3\n")
-        with HostileServer(json_reply(b"{}")) as server:
+        with LoopbackServer(json_reply(b"{}")) as server:
             self.assert_one_error(self.callctl("--rest-url", server.url, "call-log", "--ids-from", str(ids)), 3,
                                   f"--ids-from {ids}: line 2 is longer than 16 MiB")
-            self.assertEqual(server.requests, 0)
+            self.assertEqual(len(server.requests), 0)
 
 
 if __name__ == "__main__":
