@@ -188,32 +188,20 @@ TEST_CASE("credentials: 16 processes updating one store lose nothing") {
     // and make the others wait out their bound: callctl commands do not).
     constexpr int kProcesses = 16;
     constexpr int kUpdates = 2;
-    std::vector<pid_t> children;
-    for (int p = 0; p < kProcesses; ++p) {
-        const pid_t pid = ::fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            // Each adds its own credentials, one read-modify-write at a time:
-            // without the lock, two at once would drop one of them.
-            for (int u = 0; u < kUpdates; ++u) {
-                auto updated = CredentialStore::update(path, [&](CredentialStore& store) -> Result<bool> {
-                    store.put(fmt::format("p{}", p), CredentialSlot::fcm_oauth(fmt::format("sa{}@x", u)),
-                              token(fmt::format("{}-{}", p, u)));
-                    store.put("shared", CredentialSlot::token(), token(fmt::format("{}-{}", p, u)));
-                    return true;
-                });
-                if (!updated) ::_exit(1);
-            }
-            ::_exit(0);
-        }
-        children.push_back(pid);
-    }
-    for (const pid_t pid : children) {
-        int status = 0;
-        REQUIRE(::waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
-    }
+    // Each adds its own credentials, one read-modify-write at a time: without
+    // the lock, two at once would drop one of them.
+    CHECK(testing::succeeded_in_processes(kProcesses, [&](int p) {
+              for (int u = 0; u < kUpdates; ++u) {
+                  auto updated = CredentialStore::update(path, [&](CredentialStore& store) -> Result<bool> {
+                      store.put(fmt::format("p{}", p), CredentialSlot::fcm_oauth(fmt::format("sa{}@x", u)),
+                                token(fmt::format("{}-{}", p, u)));
+                      store.put("shared", CredentialSlot::token(), token(fmt::format("{}-{}", p, u)));
+                      return true;
+                  });
+                  if (!updated) return false;
+              }
+              return true;
+          }) == kProcesses);
     auto store = CredentialStore::load(path);
     REQUIRE(store);
     for (int p = 0; p < kProcesses; ++p) {

@@ -118,28 +118,16 @@ TEST_CASE("config: 8 processes changing one config.json at once lose nothing") {
     testing::TempDir dir;
     const auto path = dir / "config.json";
     constexpr int kProcesses = 8;
-    std::vector<pid_t> children;
-    for (int p = 0; p < kProcesses; ++p) {
-        const pid_t pid = ::fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            for (int key = 0; key < 3; ++key) {
-                auto updated = config::ConfigFile::update(path, [&](config::ConfigFile& file) -> Result<bool> {
-                    if (auto set = file.set(fmt::format("p{}", p), "retries", std::to_string(key)); !set) return set.error();
-                    return true;
-                });
-                if (!updated) ::_exit(1);
-            }
-            ::_exit(0);
-        }
-        children.push_back(pid);
-    }
-    for (const pid_t pid : children) {
-        int status = 0;
-        REQUIRE(::waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
-    }
+    CHECK(testing::succeeded_in_processes(kProcesses, [&](int p) {
+              for (int key = 0; key < 3; ++key) {
+                  auto updated = config::ConfigFile::update(path, [&](config::ConfigFile& file) -> Result<bool> {
+                      if (auto set = file.set(fmt::format("p{}", p), "retries", std::to_string(key)); !set) return set.error();
+                      return true;
+                  });
+                  if (!updated) return false;
+              }
+              return true;
+          }) == kProcesses);
     auto file = config::ConfigFile::load(path);
     REQUIRE(file);
     CHECK(file->profile_names().size() == kProcesses);

@@ -1,8 +1,13 @@
 #pragma once
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace callctl::testing {
 
@@ -26,5 +31,23 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Runs work(0) ... work(count - 1) in `count` forked processes at once, the
+// way that many callctl commands share one file. A child exits 0 when its
+// work returned true. Returns how many did; every child is waited for.
+inline int succeeded_in_processes(int count, const std::function<bool(int)>& work) {
+    std::vector<pid_t> children;
+    for (int p = 0; p < count; ++p) {
+        const pid_t pid = ::fork();
+        if (pid == 0) ::_exit(work(p) ? 0 : 1);
+        if (pid > 0) children.push_back(pid);
+    }
+    int succeeded = 0;
+    for (const pid_t pid : children) {
+        int status = 0;
+        if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) ++succeeded;
+    }
+    return succeeded;
+}
 
 }  // namespace callctl::testing
