@@ -43,6 +43,8 @@ set(CPACK_STRIP_FILES ON)  # a RelWithDebInfo build packages like a Release one
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # callctl_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # libcurl4, libssl3, libfmt9 ... from the binary itself
+# libjq is opened with dlopen (--jq, run), so no NEEDED entry names it: by hand.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libjq1")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Call control from the command line\n tokens and E911 ids from an Enhanced-WebRTC style token endpoint, calls\n and call logs from a REST call API, door intercoms over GraphQL, and push\n payloads decoded and decrypted. JSON or tables, documented exit codes.\n .\n callctl-sandbox, a local stand-in for those backends (with fault\n injection and signed webhooks), is included for smoke tests in CI.")
 include(CPack)

@@ -146,6 +146,20 @@ class JqTest(SandboxTestCase):
         self.assertTrue(out.startswith("curl "), out)
         self.assertEqual(self.sb.requests(), [])
 
+    def test_libjq_is_loaded_only_for_a_filter(self):
+        # libjq (and libonig, libm) is opened when a filter is compiled, not mapped at every start
+        # (jq_library.cpp). glibc's LD_DEBUG=files names every object the loader opens.
+        [call_id] = self.calls(1)
+        for args, loaded in ((["call-log", call_id], False), (["call-log", call_id, "--jq", ".callId"], True),
+                             (["--version"], False)):
+            with self.subTest(args=args):
+                code, out, err = self.callctl(*args, LD_DEBUG="files")
+                self.assertEqual(code, 0, err)
+                opened = [line for line in err.splitlines() if "file=libjq.so.1" in line]
+                self.assertEqual(bool(opened), loaded, err[-2000:])
+                if loaded:
+                    self.assertEqual(out, call_id + "\n")
+
     def test_runtime_error_is_exit_3_with_nothing_on_stdout(self):
         code, out, err = self.callctl("token", "config", "--jq", ".ewebrtc_domain, .virtual_numbers_pool.x")
         self.assertEqual((code, out), (3, ""))

@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "callctl/util/interrupt.hpp"
+#include "output/jq_library.hpp"
 
 namespace callctl::output {
 
@@ -277,6 +278,7 @@ Result<JqFilter> JqFilter::compile(std::string_view expression) {
     if (expression.find('\0') != std::string_view::npos) {
         return make_error(ExitCode::usage, "the jq expression contains a NUL byte");
     }
+    if (auto loaded = detail::load_jq(); !loaded) return loaded.error();
     auto state = std::make_unique<State>();
     state->expression = std::string(expression);
     state->jq = jq_init();
