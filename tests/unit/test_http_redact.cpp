@@ -49,6 +49,30 @@ TEST_CASE("http redact: plain text and secrets list") {
     CHECK(redact(R"({"note":"pa\"ss\\word"})", {{R"(pa"ss\word)", "X"}}) == R"({"note":"***"})");
 }
 
+// The spellings of a set of secrets are worked out once and kept for the next
+// call with the same set: a different set, the same set again, and secrets
+// remembered or forgotten in between must each mask what they name, and only
+// that.
+TEST_CASE("http redact: each call masks its own secrets, whatever the call before it masked") {
+    forget_remembered_secrets();
+    const std::vector<Secret> first{{"alpha-secret-1", "A"}};
+    const std::vector<Secret> second{{"bravo-secret-2", "B"}};
+    const std::string text = "alpha-secret-1 bravo-secret-2 alpha%2Dsecret";
+    for (int round = 0; round < 2; ++round) {
+        CHECK(redact(text, first) == "*** bravo-secret-2 alpha%2Dsecret");
+        CHECK(redact(text, second) == "alpha-secret-1 *** alpha%2Dsecret");
+        CHECK(redact(text, {}) == text);
+        CHECK(redact_body(R"({"note":"alpha-secret-1"})", first) == R"({"note":"***"})");
+        CHECK(redact_body(R"({"note":"alpha-secret-1"})", second) == R"({"note":"alpha-secret-1"})");
+    }
+    remember_secret("bravo-secret-2");
+    CHECK(redact(text, first) == "*** *** alpha%2Dsecret");
+    CHECK(redact(text, {}) == "alpha-secret-1 *** alpha%2Dsecret");
+    forget_remembered_secrets();
+    CHECK(redact(text, first) == "*** bravo-secret-2 alpha%2Dsecret");
+    CHECK(redact(text, {}) == text);
+}
+
 TEST_CASE("http redact: JSON bodies, nested") {
     const std::vector<Secret> secrets{{"HIDDEN-VALUE", "X"}};
     const std::string body = R"({"access_token":"at","token_type":"Bearer","expires_in":3600,)"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,27 +59,93 @@ std::vector<std::string>& registry() {
     return values;
 }
 
-// Every spelling of every secret given and remembered, longest first, so that
-// a secret containing another is masked whole rather than leaving its
-// remainder visible.
-std::vector<Spelling> spellings_of(const std::vector<Secret>& secrets) {
+// Every spelling of a set of secrets, longest first, so that a secret
+// containing another is masked whole rather than leaving its remainder
+// visible; and the first bytes of them, which let most positions skip the
+// search.
+struct Masker {
+    std::vector<Spelling> spellings;
+    std::array<bool, 256> starts{};
+};
+
+// The values to mask: those given and those remembered, sorted, once each.
+std::vector<std::string> values_to_mask(const std::vector<Secret>& secrets) {
     std::vector<std::string> values;
-    for (const auto& secret : secrets) values.push_back(secret.value);
+    for (const auto& secret : secrets) {
+        if (!secret.value.empty()) values.push_back(secret.value);
+    }
     {
         const std::lock_guard lock(registry_mutex());
         values.insert(values.end(), registry().begin(), registry().end());
     }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
-    std::vector<Spelling> spellings;
+    return values;
+}
+
+std::shared_ptr<const Masker> build_masker(const std::vector<std::string>& values) {
+    auto masker = std::make_shared<Masker>();
     for (const auto& value : values) {
-        if (value.empty()) continue;
-        spellings.push_back({value, value.size()});
-        for (auto& form : detail::encoded_forms(value)) spellings.push_back({std::move(form), value.size()});
+        masker->spellings.push_back({value, value.size()});
+        for (auto& form : detail::encoded_forms(value)) masker->spellings.push_back({std::move(form), value.size()});
     }
-    std::stable_sort(spellings.begin(), spellings.end(),
+    std::stable_sort(masker->spellings.begin(), masker->spellings.end(),
                      [](const Spelling& a, const Spelling& b) { return a.text.size() > b.text.size(); });
-    return spellings;
+    for (const Spelling& spelling : masker->spellings) masker->starts[static_cast<unsigned char>(spelling.text.front())] = true;
+    return masker;
+}
+
+// The last masker built, and the values it was built for. send-push redacts
+// every device's answer against the same tokens; the spellings of a secret
+// (two JSON dumps and three percent forms) cost more than the search itself,
+// so they are worked out once per set of values, not once per answer.
+struct MaskerCache {
+    std::mutex mutex;
+    std::vector<std::string> values;
+    std::shared_ptr<const Masker> masker;
+};
+MaskerCache& masker_cache() {
+    static MaskerCache cache;
+    return cache;
+}
+
+// Null when there is nothing to mask (the common case: no secrets at all).
+std::shared_ptr<const Masker> masker_for(const std::vector<Secret>& secrets) {
+    auto values = values_to_mask(secrets);
+    if (values.empty()) return nullptr;
+    auto& cache = masker_cache();
+    const std::lock_guard lock(cache.mutex);
+    if (cache.masker == nullptr || cache.values != values) {
+        cache.masker = build_masker(values);
+        cache.values = std::move(values);
+    }
+    return cache.masker;
+}
+
+std::string mask(std::string_view text, const Masker* masker) {
+    if (masker == nullptr) return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const Spelling* match = nullptr;
+        if (masker->starts[static_cast<unsigned char>(text[i])]) {
+            for (const Spelling& spelling : masker->spellings) {
+                if (text.compare(i, spelling.text.size(), spelling.text) == 0 &&
+                    detail::stands_alone(text, i, spelling.text.size(), spelling.secret_length)) {
+                    match = &spelling;
+                    break;
+                }
+            }
+        }
+        if (match == nullptr) {
+            out += text[i++];
+            continue;
+        }
+        out += kMask;
+        i += match->text.size();
+    }
+    return out;
 }
 
 bool is_word_byte(char c) {
@@ -86,7 +153,7 @@ bool is_word_byte(char c) {
     return std::isalnum(u) != 0 || c == '_' || c == '-' || u >= 0x80;
 }
 
-void redact_json(nlohmann::ordered_json& node, const std::vector<Secret>& secrets) {
+void redact_json(nlohmann::ordered_json& node, const Masker* masker) {
     if (node.is_object()) {
         for (auto& [key, value] : node.items()) {
             // A number named "code" is a status (FCM's {"error":{"code":401}}),
@@ -95,14 +162,14 @@ void redact_json(nlohmann::ordered_json& node, const std::vector<Secret>& secret
             if (is_secret_name(key) && !value.is_structured() && !value.is_null() && !status_number) {
                 value = kMask;
             } else {
-                redact_json(value, secrets);
+                redact_json(value, masker);
             }
         }
     } else if (node.is_array()) {
-        for (auto& item : node) redact_json(item, secrets);
+        for (auto& item : node) redact_json(item, masker);
     } else if (node.is_string()) {
         const auto& text = node.get_ref<const std::string&>();
-        std::string masked = redact(text, secrets);
+        std::string masked = mask(text, masker);
         if (masked != text) node = std::move(masked);
     }
 }
@@ -208,37 +275,18 @@ void remember_secrets(const std::vector<Secret>& secrets) {
 }
 
 void forget_remembered_secrets() {
-    const std::lock_guard lock(registry_mutex());
-    registry().clear();
+    {
+        const std::lock_guard lock(registry_mutex());
+        registry().clear();
+    }
+    auto& cache = masker_cache();
+    const std::lock_guard lock(cache.mutex);
+    cache.values.clear();
+    cache.masker.reset();
 }
 
 std::string redact(std::string_view text, const std::vector<Secret>& secrets) {
-    // Cheap way out for the common case: nothing to look for.
-    const auto spellings = spellings_of(secrets);
-    if (spellings.empty()) return std::string(text);
-    std::array<bool, 256> starts{};  // first bytes of spellings: most positions skip the search
-    for (const Spelling& spelling : spellings) starts[static_cast<unsigned char>(spelling.text.front())] = true;
-    std::string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const Spelling* match = nullptr;
-        for (const Spelling& spelling : spellings) {
-            if (!starts[static_cast<unsigned char>(text[i])]) break;
-            if (text.compare(i, spelling.text.size(), spelling.text) == 0 &&
-                detail::stands_alone(text, i, spelling.text.size(), spelling.secret_length)) {
-                match = &spelling;
-                break;
-            }
-        }
-        if (match == nullptr) {
-            out += text[i++];
-            continue;
-        }
-        out += kMask;
-        i += match->text.size();
-    }
-    return out;
+    return mask(text, masker_for(secrets).get());
 }
 
 std::string redact_header_value(std::string_view name, std::string_view value) {
@@ -263,9 +311,10 @@ std::string redact_body(std::string_view body, const std::vector<Secret>& secret
     if (!trimmed.empty() && (trimmed.front() == '{' || trimmed.front() == '[')) {
         auto json = util::parse_ordered_json(trimmed);
         if (json) {
-            redact_json(*json, secrets);  // recurses at most util::json_depth_limit deep
+            const auto masker = masker_for(secrets);
+            redact_json(*json, masker.get());  // recurses at most util::json_depth_limit deep
             // dump() throws on invalid UTF-8; replace it rather than fail.
-            return redact(json->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), secrets);
+            return mask(json->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), masker.get());
         }
         // Too deep to walk for secret-named keys: shown as a size, never as text.
         if (json.error().problem == util::JsonProblem::too_deep) {
