@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "callctl/crypto/crypto.hpp"
 
@@ -265,6 +267,40 @@ TEST_CASE("HMAC-SHA256: RFC 4231 test cases 1 and 2") {
 TEST_CASE("HMAC-SHA1: RFC 2202 test cases 1 and 2") {
     CHECK(hex_encode(hmac_sha1(std::string(20, '\x0b'), "Hi There")) == "b617318655057264e28bc0b6fb378c8ef146be00");
     CHECK(hex_encode(hmac_sha1("Jefe", "what do ya want for nothing?")) == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
+// hmac() keeps each thread's last key and digest: a change of either, an
+// empty key, a key longer than a block and other threads must all still give
+// the MAC of what they were asked.
+TEST_CASE("HMAC: key and digest changes between calls, empty and long keys, other threads") {
+    const std::string rfc4231_1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+    const std::string rfc4231_2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    for (int round = 0; round < 3; ++round) {
+        CHECK(hex_encode(hmac_sha256(std::string(20, '\x0b'), "Hi There")) == rfc4231_1);
+        CHECK(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")) == rfc4231_2);
+        CHECK(hex_encode(hmac_sha1("Jefe", "what do ya want for nothing?")) == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    }
+    // Values from Python's hmac module.
+    CHECK(hex_encode(hmac_sha256("", "")) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    CHECK(hex_encode(hmac_sha256("Jefe", "")) == "923598ca6d64af2a5dba79dcd021a8a0fe5c5f557519adaaf0ad532d4506dd30");
+    CHECK(hex_encode(hmac_sha1("", "Hi There")) == "69536cc84eee5fe51c5b051aff8485f5c9ef0b58");
+    CHECK(hex_encode(hmac_sha256(std::string(200, 'k'), "Hi There")) ==
+          "963fcdb2b05025aa41276d6330fe6dec2194a27f0f60228a179043c1500e58bb");
+    // The same key again after a different one: not the other key's MAC.
+    CHECK(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")) == rfc4231_2);
+
+    std::vector<std::string> seen(4);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        threads.emplace_back([&seen, i] {
+            for (int n = 0; n < 100; ++n) {
+                seen[i] = hex_encode(i % 2 == 0 ? hmac_sha256(std::string(20, '\x0b'), "Hi There")
+                                                : hmac_sha256("Jefe", "what do ya want for nothing?"));
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == (i % 2 == 0 ? rfc4231_1 : rfc4231_2));
 }
 
 TEST_CASE("constant_time_equal") {

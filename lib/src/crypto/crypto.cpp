@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 
 #include "callctl/util/strings.hpp"
@@ -330,13 +330,70 @@ Result<std::string> parse_key(std::string_view text) {
 
 namespace {
 
-std::string hmac(const EVP_MD* digest, std::string_view key, std::string_view data) {
+// HMAC() looks the MAC and the digest up by name on every call (it is
+// EVP_Q_mac), which costs as much as hashing a webhook body. listen checks
+// every webhook with the same key, so each thread keeps one context keyed with
+// the last key and digest it saw and copies it for each message: the copy
+// carries the key's inner and outer pads, the lookups are not repeated.
+struct MacContextFree {
+    void operator()(EVP_MAC_CTX* context) const { EVP_MAC_CTX_free(context); }
+};
+using MacContext = std::unique_ptr<EVP_MAC_CTX, MacContextFree>;
+
+[[noreturn]] void mac_failed() {
+    std::abort();  // only on allocation failure; a wrong MAC must never be returned
+}
+
+EVP_MAC* hmac_implementation() {
+    // Fetched once and kept to the end of the process.
+    static EVP_MAC* const implementation = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (implementation == nullptr) mac_failed();
+    return implementation;
+}
+
+class KeyedHmac {
+public:
+    KeyedHmac() = default;
+    KeyedHmac(const KeyedHmac&) = delete;
+    KeyedHmac& operator=(const KeyedHmac&) = delete;
+    ~KeyedHmac() { forget_key(); }
+
+    const EVP_MAC_CTX* for_key(const char* digest, std::string_view key) {
+        if (context_ == nullptr || digest_ != digest || !constant_time_equal(key_, key)) {
+            MacContext context(EVP_MAC_CTX_new(hmac_implementation()));
+            if (context == nullptr) mac_failed();
+            OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+                                   OSSL_PARAM_construct_end()};
+            // A null key pointer means "keep the old key" to EVP_MAC_init, so
+            // an empty key is passed as an empty array, never as nullptr.
+            static constexpr unsigned char no_key[1] = {0};
+            const auto* key_bytes = key.empty() ? no_key : bytes_of(key);
+            if (EVP_MAC_init(context.get(), key_bytes, key.size(), params) != 1) mac_failed();
+            forget_key();
+            key_.assign(key);
+            digest_ = digest;
+            context_ = std::move(context);
+        }
+        return context_.get();
+    }
+
+private:
+    void forget_key() { OPENSSL_cleanse(key_.data(), key_.size()); }
+
+    MacContext context_;
+    std::string_view digest_;  // a name given to OpenSSL: "SHA256", "SHA1"
+    std::string key_;
+};
+
+std::string hmac(const char* digest, std::string_view key, std::string_view data) {
+    thread_local KeyedHmac keyed;
+    const MacContext context(EVP_MAC_CTX_dup(keyed.for_key(digest, key)));
+    if (context == nullptr) mac_failed();
     std::string out(EVP_MAX_MD_SIZE, '\0');
-    unsigned int length = 0;
-    // HMAC() is the one-shot API that OpenSSL 3 keeps undeprecated.
-    if (HMAC(digest, key.data(), static_cast<int>(key.size()), bytes_of(data), data.size(), bytes_of(out), &length) ==
-        nullptr) {
-        std::abort();  // only on allocation failure; a wrong MAC must never be returned
+    std::size_t length = 0;
+    if (EVP_MAC_update(context.get(), bytes_of(data), data.size()) != 1 ||
+        EVP_MAC_final(context.get(), bytes_of(out), &length, out.size()) != 1) {
+        mac_failed();
     }
     out.resize(length);
     return out;
@@ -344,9 +401,9 @@ std::string hmac(const EVP_MD* digest, std::string_view key, std::string_view da
 
 }  // namespace
 
-std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac(EVP_sha256(), key, data); }
+std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac("SHA256", key, data); }
 
-std::string hmac_sha1(std::string_view key, std::string_view data) { return hmac(EVP_sha1(), key, data); }
+std::string hmac_sha1(std::string_view key, std::string_view data) { return hmac("SHA1", key, data); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
