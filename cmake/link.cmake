@@ -3,7 +3,10 @@
 # loader resolving symbols, most of them C++ ones: libstdc++.so relocating
 # itself, and libfmt.so, which exists only to pull libstdc++.so in. So by
 # default, outside sanitizer and fuzz builds:
-#   - fmt header-only (callctl::fmt below): no libfmt.so to load;
+#   - fmt compiled into the library (callctl::fmt below and
+#     lib/src/util/fmt_library.cpp): no libfmt.so to load. Once, not
+#     header-only: FMT_HEADER_ONLY compiled fmt's implementation into every
+#     translation unit, 40% of each one's compile time;
 #   - -static-libstdc++ -static-libgcc: no libstdc++.so / libgcc_s.so to load
 #     and relocate (with libfmt.so gone nothing else needs them);
 #   - yaml-cpp from its static archive: one shared library fewer;
@@ -19,7 +22,7 @@
 # the test binaries keep Debian's shared libfmt and libstdc++, so they can use
 # what the compiler cache already holds. The library's objects carry their own
 # copy of what they use of fmt, so linking them either way works.
-option(CALLCTL_LEAN_LINK "Link for start-up speed: header-only fmt, static libstdc++ and yaml-cpp" ON)
+option(CALLCTL_LEAN_LINK "Link for start-up speed: fmt compiled in, static libstdc++ and yaml-cpp" ON)
 set(_callctl_lean OFF)
 if(CALLCTL_LEAN_LINK AND NOT CALLCTL_SANITIZE AND NOT CALLCTL_FUZZ)
   set(_callctl_lean ON)
@@ -29,8 +32,25 @@ add_library(callctl_fmt INTERFACE)
 add_library(callctl::fmt ALIAS callctl_fmt)
 add_library(callctl_yaml INTERFACE)
 add_library(callctl::yaml ALIAS callctl_yaml)
-if(_callctl_lean)
+# CALLCTL_FMT_COMPILED_IN: lib/ adds fmt's implementation to callctl_core.
+# fmt_library.cpp spells fmt 9's explicit instantiations (Debian 12); any
+# other fmt is used header-only.
+set(CALLCTL_FMT_COMPILED_IN OFF)
+if(_callctl_lean AND fmt_VERSION VERSION_GREATER_EQUAL 9 AND fmt_VERSION VERSION_LESS 10)
+  set(CALLCTL_FMT_COMPILED_IN ON)
+endif()
+if(CALLCTL_FMT_COMPILED_IN)
+  # fmt's headers only, without FMT_HEADER_ONLY (see above).
+  get_target_property(_fmt_includes fmt::fmt-header-only INTERFACE_INCLUDE_DIRECTORIES)
+  if(_fmt_includes)
+    target_include_directories(callctl_fmt SYSTEM INTERFACE ${_fmt_includes})
+  endif()
+elseif(_callctl_lean)
   target_link_libraries(callctl_fmt INTERFACE fmt::fmt-header-only)
+else()
+  target_link_libraries(callctl_fmt INTERFACE fmt::fmt)
+endif()
+if(_callctl_lean)
   find_library(CALLCTL_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a)
   if(CALLCTL_YAML_CPP_ARCHIVE)
     get_target_property(_yaml_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
@@ -42,7 +62,6 @@ if(_callctl_lean)
     target_link_libraries(callctl_yaml INTERFACE yaml-cpp)
   endif()
 else()
-  target_link_libraries(callctl_fmt INTERFACE fmt::fmt)
   target_link_libraries(callctl_yaml INTERFACE yaml-cpp)
 endif()
 
