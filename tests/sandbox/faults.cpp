@@ -80,10 +80,10 @@ nlohmann::json failure_json(const FaultPlan::Failure& f) {
 
 }  // namespace
 
-Result<FaultPlan> FaultPlan::from_json(const nlohmann::json& json) {
-    if (!json.is_object()) return bad("the fault plan must be a JSON object");
+Result<FaultPlan> FaultPlan::from_json(const nlohmann::json& document) {
+    if (!document.is_object()) return bad("the fault plan must be a JSON object");
     FaultPlan plan;
-    for (const auto& [key, value] : json.items()) {
+    for (const auto& [key, value] : document.items()) {
         if (key == "latency_ms") {
             auto n = count_of(value, key);
             if (!n) return n.error();

@@ -15,17 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool all_letters(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
 }
 
 bool valid_zip(std::string_view zip) {
-    if (zip.size() == 5) return all_digits(zip);
-    return zip.size() == 10 && zip[5] == '-' && all_digits(zip.substr(0, 5)) && all_digits(zip.substr(6));
+    if (zip.size() == 5) return util::all_digits(zip);
+    return zip.size() == 10 && zip[5] == '-' && util::all_digits(zip.substr(0, 5)) && util::all_digits(zip.substr(6));
 }
 
 // The fields the vendor's samples always send; the rest are sent when given.

@@ -18,11 +18,11 @@ namespace {
 // "http://user:pw@127.0.0.1:9/x" -> {"127.0.0.1:9", "http://127.0.0.1:9"};
 // "https://[::1]/x" -> {"[::1]:443", "https://[::1]"}. What curl cannot
 // parse is shown as it is.
-struct Endpoint {
+struct ServerAddress {
     std::string host_port;
     std::string origin;
 };
-Endpoint endpoint_of(std::string_view url) {
+ServerAddress server_address_of(std::string_view url) {
     const auto parts = http::parse_url(url);
     if (!parts || parts->host.empty()) return {std::string(url), std::string(url)};
     std::string host_port = parts->host;
@@ -67,7 +67,7 @@ std::string said_line(std::string_view text) { return first_line(http::redact(te
 Error to_error(const http::TransportError& e, std::string_view what) {
     using http::TransportFailure;
     const std::string url = e.url.empty() ? url_in(what) : e.url;
-    const Endpoint endpoint = endpoint_of(url);
+    const ServerAddress endpoint = server_address_of(url);
     const std::string tries = e.attempts > 1 ? fmt::format(" ({} attempts)", e.attempts) : std::string();
     const std::string detail = e.message.empty() ? std::string() : ": " + e.message;
     switch (e.kind) {

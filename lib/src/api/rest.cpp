@@ -15,10 +15,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 }  // namespace
 
 Result<CallType> parse_call_type(std::string_view text) {
@@ -53,7 +49,7 @@ Result<ordered_json> parse_invite(std::string_view text) {
     ordered_json contact = {{"userId", std::string(user)}};
     if (colon != std::string_view::npos) {
         const std::string_view db_id = trimmed.substr(colon + 1);
-        if (!all_digits(db_id) || db_id.size() > 18) {
+        if (!util::all_digits(db_id) || db_id.size() > 18) {
             return make_error(ExitCode::usage,
                               fmt::format("--invite '{}': the database id after ':' must be a number", text),
                               "write USER or USER:DBID, e.g. --invite tester:8");
@@ -96,7 +92,7 @@ Result<std::vector<ordered_json>> parse_invite_file(std::string_view content, st
 
 ordered_json team_object(std::string_view id) {
     const std::string_view trimmed = util::trim(id);
-    if (all_digits(trimmed) && trimmed.size() <= 18) return ordered_json{{"id", std::stoll(std::string(trimmed))}};
+    if (util::all_digits(trimmed) && trimmed.size() <= 18) return ordered_json{{"id", std::stoll(std::string(trimmed))}};
     return ordered_json{{"id", std::string(trimmed)}};
 }
 

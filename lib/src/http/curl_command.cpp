@@ -13,7 +13,7 @@ namespace callctl::http {
 
 namespace {
 
-constexpr std::string_view kMask = "***";
+using detail::kMask;
 
 bool is_identifier(std::string_view name) {
     if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;

@@ -24,7 +24,7 @@ namespace callctl::http {
 
 namespace {
 
-constexpr std::string_view kMask = "***";
+using detail::kMask;
 
 // Lower-case, without '_' and '-', so accessToken, access_token and
 // ACCESS-TOKEN all compare alike.
@@ -44,7 +44,7 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 
 // One spelling of a secret to mask, and the length of the secret itself
 // (which decides whether it must stand alone: stands_alone).
-struct Spelling {
+struct MaskedSpelling {
     std::string text;
     std::size_t secret_length;
 };
@@ -64,7 +64,7 @@ std::vector<std::string>& registry() {
 // visible; and the first bytes of them, which let most positions skip the
 // search.
 struct Masker {
-    std::vector<Spelling> spellings;
+    std::vector<MaskedSpelling> spellings;
     std::array<bool, 256> starts{};
 };
 
@@ -90,8 +90,8 @@ std::shared_ptr<const Masker> build_masker(const std::vector<std::string>& value
         for (auto& form : detail::encoded_forms(value)) masker->spellings.push_back({std::move(form), value.size()});
     }
     std::stable_sort(masker->spellings.begin(), masker->spellings.end(),
-                     [](const Spelling& a, const Spelling& b) { return a.text.size() > b.text.size(); });
-    for (const Spelling& spelling : masker->spellings) masker->starts[static_cast<unsigned char>(spelling.text.front())] = true;
+                     [](const MaskedSpelling& a, const MaskedSpelling& b) { return a.text.size() > b.text.size(); });
+    for (const MaskedSpelling& spelling : masker->spellings) masker->starts[static_cast<unsigned char>(spelling.text.front())] = true;
     return masker;
 }
 
@@ -128,9 +128,9 @@ std::string mask(std::string_view text, const Masker* masker) {
     out.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
-        const Spelling* match = nullptr;
+        const MaskedSpelling* match = nullptr;
         if (masker->starts[static_cast<unsigned char>(text[i])]) {
-            for (const Spelling& spelling : masker->spellings) {
+            for (const MaskedSpelling& spelling : masker->spellings) {
                 if (text.compare(i, spelling.text.size(), spelling.text) == 0 &&
                     detail::stands_alone(text, i, spelling.text.size(), spelling.secret_length)) {
                     match = &spelling;

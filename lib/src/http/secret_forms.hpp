@@ -10,6 +10,9 @@
 
 namespace callctl::http::detail {
 
+// What a secret becomes when shown.
+inline constexpr std::string_view kMask = "***";
+
 // Each form that differs from `value` itself, without duplicates: percent-
 // encoded (upper- and lower-case hex, '+' for a space as forms write it) and
 // JSON-escaped (as we write it, and with every non-ASCII character as \uXXXX

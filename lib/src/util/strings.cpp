@@ -51,6 +51,10 @@ std::vector<std::string> split(std::string_view text, char separator) {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::string normalize_enum(std::string_view text) {
     std::string out = to_lower(trim(text));
     std::replace(out.begin(), out.end(), '_', '-');
