@@ -68,10 +68,6 @@ bool is_uuid(std::string_view text) {
     return true;
 }
 
-bool is_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 std::string random_key_id() {
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     std::string id;
@@ -221,7 +217,7 @@ H2Response ApnsBackend::answer(const H2Request& request) {
         if (*priority != "10" && *priority != "5" && *priority != "1") return refuse("BadPriority");
         if (push_type == "background" && *priority == "10") return refuse("BadPriority");
     }
-    if (const std::string* expiration = header(request, "apns-expiration"); expiration != nullptr && !is_digits(*expiration)) {
+    if (const std::string* expiration = header(request, "apns-expiration"); expiration != nullptr && !util::all_digits(*expiration)) {
         return refuse("BadExpirationDate");
     }
     if (const std::string* collapse = header(request, "apns-collapse-id"); collapse != nullptr && collapse->size() > 64) {
