@@ -49,16 +49,6 @@ struct MaskedSpelling {
     std::size_t secret_length;
 };
 
-// The process-wide list of secrets seen so far (remember_secret).
-std::mutex& registry_mutex() {
-    static std::mutex mutex;
-    return mutex;
-}
-std::vector<std::string>& registry() {
-    static std::vector<std::string> values;
-    return values;
-}
-
 // Every spelling of a set of secrets, longest first, so that a secret
 // containing another is masked whole rather than leaving its remainder
 // visible; and the first bytes of them, which let most positions skip the
@@ -67,21 +57,6 @@ struct Masker {
     std::vector<MaskedSpelling> spellings;
     std::array<bool, 256> starts{};
 };
-
-// The values to mask: those given and those remembered, sorted, once each.
-std::vector<std::string> values_to_mask(const std::vector<Secret>& secrets) {
-    std::vector<std::string> values;
-    for (const auto& secret : secrets) {
-        if (!secret.value.empty()) values.push_back(secret.value);
-    }
-    {
-        const std::lock_guard lock(registry_mutex());
-        values.insert(values.end(), registry().begin(), registry().end());
-    }
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    return values;
-}
 
 std::shared_ptr<const Masker> build_masker(const std::vector<std::string>& values) {
     auto masker = std::make_shared<Masker>();
@@ -95,31 +70,39 @@ std::shared_ptr<const Masker> build_masker(const std::vector<std::string>& value
     return masker;
 }
 
-// The last masker built, and the values it was built for. send-push redacts
-// every device's answer against the same tokens; the spellings of a secret
-// (two JSON dumps and three percent forms) cost more than the search itself,
-// so they are worked out once per set of values, not once per answer.
-struct MaskerCache {
+// The secrets seen so far in this process (remember_secret), and the last
+// masker built with the values it was built for. send-push redacts every
+// device's answer against the same tokens; the spellings of a secret (two JSON
+// dumps and three percent forms) cost more than the search itself, so they
+// are worked out once per set of values, not once per answer.
+struct SecretState {
     std::mutex mutex;
-    std::vector<std::string> values;
+    std::vector<std::string> remembered;
+    std::vector<std::string> masked_values;  // what `masker` was built for
     std::shared_ptr<const Masker> masker;
 };
-MaskerCache& masker_cache() {
-    static MaskerCache cache;
-    return cache;
+SecretState& secret_state() {
+    static SecretState state;
+    return state;
 }
 
 // Null when there is nothing to mask (the common case: no secrets at all).
 std::shared_ptr<const Masker> masker_for(const std::vector<Secret>& secrets) {
-    auto values = values_to_mask(secrets);
-    if (values.empty()) return nullptr;
-    auto& cache = masker_cache();
-    const std::lock_guard lock(cache.mutex);
-    if (cache.masker == nullptr || cache.values != values) {
-        cache.masker = build_masker(values);
-        cache.values = std::move(values);
+    auto& state = secret_state();
+    const std::lock_guard lock(state.mutex);
+    // The values to mask: those given and those remembered, sorted, once each.
+    std::vector<std::string> values = state.remembered;
+    for (const auto& secret : secrets) {
+        if (!secret.value.empty()) values.push_back(secret.value);
     }
-    return cache.masker;
+    if (values.empty()) return nullptr;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    if (state.masker == nullptr || state.masked_values != values) {
+        state.masker = build_masker(values);
+        state.masked_values = std::move(values);
+    }
+    return state.masker;
 }
 
 std::string mask(std::string_view text, const Masker* masker) {
@@ -265,8 +248,9 @@ bool stands_alone(std::string_view text, std::size_t at, std::size_t length, std
 
 void remember_secret(std::string_view value) {
     if (value.empty()) return;
-    const std::lock_guard lock(registry_mutex());
-    auto& values = registry();
+    auto& state = secret_state();
+    const std::lock_guard lock(state.mutex);
+    auto& values = state.remembered;
     if (std::find(values.begin(), values.end(), value) == values.end()) values.emplace_back(value);
 }
 
@@ -275,14 +259,11 @@ void remember_secrets(const std::vector<Secret>& secrets) {
 }
 
 void forget_remembered_secrets() {
-    {
-        const std::lock_guard lock(registry_mutex());
-        registry().clear();
-    }
-    auto& cache = masker_cache();
-    const std::lock_guard lock(cache.mutex);
-    cache.values.clear();
-    cache.masker.reset();
+    auto& state = secret_state();
+    const std::lock_guard lock(state.mutex);
+    state.remembered.clear();
+    state.masked_values.clear();
+    state.masker.reset();
 }
 
 std::string redact(std::string_view text, const std::vector<Secret>& secrets) {
