@@ -20,8 +20,9 @@
 # `--version`); the commits that added them give the numbers. Only the callctl
 # binary (and the library it is made of) is built this way: the sandbox and
 # the test binaries keep Debian's shared libfmt and libstdc++, so they can use
-# what the compiler cache already holds. The library's objects carry their own
-# copy of what they use of fmt, so linking them either way works.
+# what the compiler cache already holds. The library carries fmt's
+# implementation (or, header-only, its own copy of what it uses), so they link
+# it either way: definitions in an executable come before libfmt.so's.
 option(CALLCTL_LEAN_LINK "Link for start-up speed: fmt compiled in, static libstdc++ and yaml-cpp" ON)
 set(_callctl_lean OFF)
 if(CALLCTL_LEAN_LINK AND NOT CALLCTL_SANITIZE AND NOT CALLCTL_FUZZ)
