@@ -1,4 +1,5 @@
-# Sourced by scripts/test, scripts/demo, scripts/fuzz and scripts/bench/run:
+# Sourced by scripts/test, scripts/demo, scripts/fuzz and scripts/bench/run
+# (which asks for CALLCTL_UNITY=0):
 # the CMake options every build here shares, in the array cmake_options.
 #   - ccache as the compiler launcher where it is installed;
 #   - a unity build (CALLCTL_UNITY: sources compiled in batches) where it is
