@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <string>
 #include <thread>
@@ -73,6 +74,32 @@ TEST_CASE("base64 rejects malformed input with bad_input and no echo") {
         CHECK(r.error().code == ExitCode::bad_input);
         CHECK(r.error().message.find("Zm") == std::string::npos);
     }
+}
+
+TEST_CASE("base64 groups of four and the characters between them") {
+    // The decoder takes whole groups four characters at a time and anything
+    // else one by one: a space, '=' or a bad character at any position must
+    // give what the one-by-one reading gives.
+    const std::string bytes = "any carnal pleasure, 18 bytes!";
+    const std::string text = base64_encode(bytes);  // 40 characters, no padding
+    for (std::size_t at = 0; at <= text.size(); ++at) {
+        CAPTURE(at);
+        std::string spaced = text;
+        spaced.insert(at, " \n");
+        auto back = base64_decode(spaced);
+        REQUIRE(back.has_value());
+        CHECK(*back == bytes);
+
+        if (at == text.size()) continue;
+        std::string broken = text;
+        broken[at] = '!';
+        auto bad = base64_decode(broken);
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(bad.error().message == fmt::format("invalid base64: unexpected character at offset {}", at));
+    }
+    CHECK(base64_decode("Zm9vYmE=Zm9v").error().message == "invalid base64: data after padding at offset 8");
+    CHECK(*base64_decode("Zm9vYmFyZm9vYmE=") == "foobarfooba");
+    CHECK(*base64_decode("Zm9vYmFyZm9vYg==") == "foobarfoob");
 }
 
 TEST_CASE("hex") {
