@@ -77,6 +77,36 @@ TEST_CASE("fast stream: leaves what it cannot write identically to decode()") {
     }
 }
 
+TEST_CASE("fast stream: a string's escapes and UTF-8 at every offset of the eight-byte scan") {
+    // Strings are scanned eight bytes at a time while all eight are plain
+    // ASCII: whatever breaks a run must be seen at each position in it. (The
+    // value starts with '_': one starting with a backslash may be JSON text,
+    // which the fast path leaves to decode().)
+    const auto options = with_key();
+    push::IntercomFastPath fast(options);
+    const std::string good = intercom_incoming().dump();
+    const std::string head = good.substr(0, good.size() - 1);
+    const std::string run = "abcdefghijklmnopqrstuvwx";  // 24 plain bytes: three whole words
+    for (std::size_t at = 0; at <= run.size(); ++at) {
+        CAPTURE(at);
+        for (const std::string& kept : {std::string("\\\""), std::string("\\\\"), std::string("\\n"),
+                                        std::string("\xc3\xa9"), std::string("\xe2\x82\xac"),
+                                        std::string("\xf0\x9f\x93\x9e")}) {
+            const std::string line = head + R"(,"s":"_)" + run.substr(0, at) + kept + run.substr(at) + "\"}";
+            std::string out;
+            REQUIRE(fast.append(line, out));
+            CHECK(out == general_path(line, options));
+        }
+        for (const std::string& left : {std::string("\x01"), std::string("\x1f"), std::string("\xff"),
+                                        std::string("\xc3"), std::string("\\u00e9")}) {
+            const std::string line = head + R"(,"s":"_)" + run.substr(0, at) + left + run.substr(at) + "\"}";
+            std::string out = "kept";
+            CHECK_FALSE(fast.append(line, out));
+            CHECK(out == "kept");
+        }
+    }
+}
+
 TEST_CASE("fast stream: off without a key, for another vendor, or with --extract") {
     push::DecodeOptions no_key;
     push::DecodeOptions kaleyra = with_key();

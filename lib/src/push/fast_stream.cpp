@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "callctl/crypto/crypto.hpp"
@@ -48,6 +49,30 @@ constexpr std::array<std::uint8_t, 256> make_string_classes() {
 constexpr auto string_classes = make_string_classes();
 
 unsigned char byte(char c) { return static_cast<unsigned char>(c); }
+
+// The first byte at or after p that is not plain ASCII inside a string (class
+// 0 above), eight bytes at a time while all eight are: a push's strings are
+// mostly long base64 runs (copying a push's JSON took 20 k instructions byte
+// by byte, 14 k this way).
+const char* skip_plain(const char* p, const char* end) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p, sizeof x);
+        const std::uint64_t quote = x ^ (ones * 0x22);      // '"' in every byte
+        const std::uint64_t backslash = x ^ (ones * 0x5C);  // '\\' in every byte
+        // (v - ones) & ~v has a high bit set exactly when v has a zero byte;
+        // x - 0x20 per byte, when one is below 0x20; x itself, when one is 0x80 or above.
+        const std::uint64_t special =
+            ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | x;
+        if ((special & highs) != 0) break;
+        p += 8;
+    }
+    while (p < end && string_classes[byte(*p)] == 0) ++p;
+    return p;
+}
+
 bool in(unsigned char c, unsigned char low, unsigned char high) { return c >= low && c <= high; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -119,7 +144,7 @@ private:
         const char* start = ++p_;
         escaped = false;
         for (;;) {
-            while (p_ < end_ && string_classes[byte(*p_)] == 0) ++p_;
+            p_ = skip_plain(p_, end_);
             if (p_ >= end_) return false;
             switch (string_classes[byte(*p_)]) {
             case 1:
