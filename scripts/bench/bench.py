@@ -47,13 +47,26 @@ import listen_bench  # noqa: E402
 PUSH_KEY_HEX = "5f" * 32
 
 
-def hyperfine_median(commands: list[str], runs: int, env: dict) -> list[float]:
-    """Median wall time in ms of each command, measured by hyperfine (no shell in between)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run(["hyperfine", "-N", "--warmup", "10", "--runs", str(runs), "--export-json", out.name,
-                        *commands], check=True, capture_output=True, env=env, timeout=600)
-        results = json.load(open(out.name))["results"]
-    return [r["median"] * 1000 for r in results]
+def hyperfine_median(commands: list[str], runs: int, env: dict, rounds: int = 10) -> list[float]:
+    """Median wall time in ms of each command over `runs` runs, measured by hyperfine (no shell in between).
+
+    hyperfine runs one command's runs, then the next one's; a machine that drifts meanwhile gives the
+    difference to one side (one request: 0.88x to 1.13x for the same two binaries). So the runs are
+    split into rounds that take turns, each round starting with the command the last one ended with,
+    and the median is taken over every run of a command."""
+    samples: list[list[float]] = [[] for _ in commands]
+    per_round = max(1, runs // rounds)
+    for round_number in range(rounds):
+        order = list(range(len(commands)))
+        if round_number % 2:
+            order.reverse()
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run(["hyperfine", "-N", "--warmup", "3", "--runs", str(per_round), "--export-json", out.name,
+                            *[commands[i] for i in order]], check=True, capture_output=True, env=env, timeout=600)
+            results = json.load(open(out.name))["results"]
+        for i, result in zip(order, results):
+            samples[i].extend(result["times"])
+    return [statistics.median(times) * 1000 for times in samples]
 
 
 def timed(argv: list[str], env: dict, stdin_path: Path | None = None, stdout=subprocess.DEVNULL) -> float:
