@@ -1,10 +1,14 @@
 // decode-push: the whole pipeline (unwrap → detect → vendor decoder) on one
-// raw payload, with and without the key and a Kaleyra signature.
+// raw payload, with and without the key and a Kaleyra signature; and with the
+// key, --stream's fast path (push/fast_stream.hpp), which must write exactly
+// what the pipeline's result dumps whenever it takes a payload. The seeds are
+// sealed with this key, so mutations of their JSON reach the fast path whole.
 #include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "callctl/output/json.hpp"
+#include "callctl/push/fast_stream.hpp"
 #include "callctl/push/push.hpp"
 #include "fuzz_util.hpp"
 
@@ -22,6 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             options.signature_secret = "secret";
         }
         auto decoded = push::decode(text, options);
+        if (variant == 1) {
+            push::IntercomFastPath fast(options);
+            std::string fast_out;
+            if (fast.append(text, fast_out)) {
+                FUZZ_CHECK(decoded.has_value());
+                FUZZ_CHECK(fast_out == output::dump_json(decoded->normalized, false));
+            }
+        }
         if (decoded) {
             FUZZ_CHECK(decoded->normalized.is_object());
             (void)output::dump_json(decoded->normalized, false);
