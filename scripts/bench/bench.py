@@ -50,10 +50,10 @@ PUSH_KEY_HEX = "5f" * 32
 def hyperfine_median(commands: list[str], runs: int, env: dict, rounds: int = 10) -> list[float]:
     """Median wall time in ms of each command over `runs` runs, measured by hyperfine (no shell in between).
 
-    hyperfine runs one command's runs, then the next one's; a machine that drifts meanwhile gives the
-    difference to one side (one request: 0.88x to 1.13x for the same two binaries). So the runs are
-    split into rounds that take turns, each round starting with the command the last one ended with,
-    and the median is taken over every run of a command."""
+    hyperfine runs one command's runs, then the next one's, so a machine that drifts meanwhile gives
+    the difference to one side. The runs are split into rounds that take turns, each round starting
+    with the command the last one ended with, and the median is over every run of a command. (It makes
+    the row fair, not steady: one request still reads 0.88x-1.08x from run to run here.)"""
     samples: list[list[float]] = [[] for _ in commands]
     per_round = max(1, runs // rounds)
     for round_number in range(rounds):
